@@ -1,0 +1,26 @@
+# The README's two commands are `make demo` and `make test`; the rest are their parts.
+.PHONY: install demo test lint fhir-server fhir-server-start fhir-server-stop cohort
+
+install:
+	@bash scripts/install.sh
+
+demo: install
+	@.venv/bin/prescreen demo
+
+test: install fhir-server
+	@.venv/bin/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	@.venv/bin/ruff check .
+
+fhir-server:
+	@bash fhir_server/build.sh
+
+fhir-server-start:
+	@bash fhir_server/start.sh
+
+fhir-server-stop:
+	@bash fhir_server/stop.sh
+
+cohort: install
+	@.venv/bin/python tools/generate_cohort.py --check

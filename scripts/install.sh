@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Makes the project's two Python 3.10 environments, idempotently:
+#   .venv       the action server, rules engine, FHIR ingester, CLI and tests (requirements/app.lock)
+#   .venv-rasa  the Rasa server and bot/ (requirements/rasa.lock; Rasa 3.6 pins pydantic 1)
+# The heavy dependency trees are built once per lock file under $PRESCREEN_CACHE
+# (default ~/.cache/prescreen) and shared by every clone; each clone gets a thin venv of
+# its own that points at them, so a fresh clone (CI) installs in seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+cache=${PRESCREEN_CACHE:-$HOME/.cache/prescreen}
+
+find_python310() {
+  local c
+  for c in "${PRESCREEN_PYTHON:-}" python3.10 /root/.pyenv/versions/3.10*/bin/python3.10 \
+           "$HOME"/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do
+    [ -n "$c" ] || continue
+    # A pyenv shim can exist on PATH and still fail, so ask the interpreter itself.
+    if v=$("$c" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) && [ "$v" = "3.10" ]; then
+      "$c" -c 'import sys; print(sys.executable)'
+      return 0
+    fi
+  done
+  return 1
+}
+
+if ! py=$(find_python310); then
+  cat >&2 <<'MSG'
+prescreen: Python 3.10 is missing. Rasa Open Source 3.6 runs on Python 3.8-3.10 only.
+  Install it (for example `pyenv install 3.10.13`, or your system's python3.10 package),
+  or point PRESCREEN_PYTHON at a python3.10 executable, then run this again.
+MSG
+  exit 1
+fi
+
+# deps_env NAME LOCK -> prints the path of a complete shared environment for that lock file.
+deps_env() {
+  local name=$1 lock=$2 key dir
+  key=$( (cat "$lock"; "$py" -c 'import sys; print(sys.version)') | sha256sum | cut -c1-16)
+  dir="$cache/envs/$name-$key"
+  if [ ! -f "$dir/.complete" ]; then
+    echo "prescreen: building the $name environment from $lock (once per lock file) ..." >&2
+    rm -rf "$dir"
+    mkdir -p "$cache/envs"
+    "$py" -m venv "$dir" >&2
+    "$dir/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip==24.3.1 >&2
+    "$dir/bin/python" -m pip install -q --disable-pip-version-check --no-deps -r "$lock" >&2
+    "$dir/bin/python" -m pip check >&2
+    touch "$dir/.complete"
+  fi
+  echo "$dir"
+}
+
+# thin_env PATH DEPS -> a small venv of this clone that sees DEPS' site-packages.
+thin_env() {
+  local venv=$1 deps=$2 site
+  if [ ! -x "$venv/bin/python" ] || [ "$(cat "$venv/.deps" 2>/dev/null)" != "$deps" ]; then
+    rm -rf "$venv"
+    "$py" -m venv "$venv"
+    site=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+    dsite=$("$deps/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+    # addsitedir (not a bare path) so the shared tree's own .pth files are honoured too.
+    echo "import site; site.addsitedir('$dsite')" > "$site/prescreen-deps.pth"
+    echo "$deps" > "$venv/.deps"
+  fi
+}
+
+app_deps=$(deps_env app requirements/app.lock)
+thin_env .venv "$app_deps"
+if [ ! -x .venv/bin/prescreen ] || ! grep -qs "$root" .venv/lib/python3.10/site-packages/__editable__*prescreen* 2>/dev/null; then
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . >&2
+fi
+
+if [ "${PRESCREEN_SKIP_RASA:-0}" != 1 ]; then
+  rasa_deps=$(deps_env rasa requirements/rasa.lock)
+  thin_env .venv-rasa "$rasa_deps"
+fi
+echo "prescreen: environments ready (.venv, .venv-rasa) with $py" >&2
