@@ -11,7 +11,7 @@ test: install fhir-server
 	@.venv/bin/python -m pytest $(PYTEST_ARGS)
 
 lint: install
-	@.venv/bin/ruff check .
+	@.venv/bin/python -m ruff check .
 
 fhir-server:
 	@bash fhir_server/build.sh

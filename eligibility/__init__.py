@@ -1,1 +1,8 @@
-"""eligibility"""
+"""The rules engine: a trial definition (data) + facts + answers + as-of date -> report."""
+
+from eligibility.engine import evaluate, screen
+from eligibility.model import Answer, CriterionResult, Evidence
+from eligibility.report import Report
+from eligibility.trial import Trial, load_trial
+
+__all__ = ["Answer", "CriterionResult", "Evidence", "Report", "Trial", "evaluate", "load_trial", "screen"]

@@ -61,6 +61,11 @@ thin_env() {
     dsite=$("$deps/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
     # addsitedir (not a bare path) so the shared tree's own .pth files are honoured too.
     echo "import site; site.addsitedir('$dsite')" > "$site/prescreen-deps.pth"
+    # Console scripts and binaries of the shared tree (ruff, pytest, rasa) appear here too.
+    for f in "$deps"/bin/*; do
+      case $(basename "$f") in python*|pip*|activate*|Activate*) continue ;; esac
+      [ -e "$venv/bin/$(basename "$f")" ] || ln -s "$f" "$venv/bin/$(basename "$f")"
+    done
     echo "$deps" > "$venv/.deps"
   fi
 }

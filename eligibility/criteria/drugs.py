@@ -1,0 +1,108 @@
+"""Medication and allergy criteria: prior checkpoint inhibitors, immunosuppression, platinum allergy."""
+
+from __future__ import annotations
+
+from eligibility.criteria.base import Ctx, Outcome, cond_evidence, conditions_in, evaluator, fmt, num
+from eligibility.model import Evidence
+from fhir_ingest.facts import MedicationUse
+
+
+def med_evidence(m: MedicationUse, matched: str, note: str | None = None) -> Evidence:
+    return Evidence(source="record", reference=m.ref, value=matched, date=m.date,
+                    note=note or f"{m.kind} {m.status}".strip())
+
+
+def matching(ctx: Ctx, vs_name: str) -> list[tuple[MedicationUse, str]]:
+    vs = ctx.vs(vs_name)
+    out = []
+    for m in ctx.facts.medications:
+        hit = vs.first(m.codings, m.names)
+        if hit:
+            out.append((m, hit))
+    return out
+
+
+@evaluator("prior_drug")
+def prior_drug(ctx: Ctx) -> Outcome:
+    label = ctx.params["label"]
+    used = [(m, hit) for m, hit in matching(ctx, ctx.params["valueset"]) if m.ever]
+    if used:
+        m, hit = used[0]
+        return Outcome("fail", f"prior {label}: {hit} ({m.kind} {m.date or 'undated'})",
+                       [med_evidence(m, hit) for m, hit in used])
+    return Outcome("unknown", f"no record of {label}; another hospital may have given one: ask")
+
+
+def _steroid_factor(ctx: Ctx, m: MedicationUse) -> float | None:
+    """mg of prednisone per mg of this steroid, from its name."""
+    eq = ctx.params["equivalents"]
+    words = " ".join(m.names + tuple(c.display.lower() for c in m.codings))
+    # Longest names first: 'methylprednisolone' before 'prednisolone' before 'prednisone'.
+    for name in sorted(eq, key=len, reverse=True):
+        if name in words:
+            return 5.0 / eq[name]
+    return None
+
+
+@evaluator("immunosuppression")
+def immunosuppression(ctx: Ctx) -> Outcome:
+    limit = ctx.params["max_prednisone_mg"]
+    fails: list[Evidence] = []
+    asks: list[Evidence] = []
+    checked: list[Evidence] = []
+    for m, hit in matching(ctx, "systemic_steroid"):
+        if m.route in ("inhaled", "topical"):
+            continue
+        if not m.current:
+            if m.recent_admin_only:
+                asks.append(med_evidence(m, hit, "administered in the last 28 days: ongoing therapy?"))
+            continue
+        if m.route != "systemic":
+            asks.append(med_evidence(m, hit, "current steroid, route not given"))
+            continue
+        factor = _steroid_factor(ctx, m)
+        if m.daily_dose_mg is None or factor is None:
+            asks.append(med_evidence(m, hit, "current systemic steroid, daily dose not structured"))
+            continue
+        pred = m.daily_dose_mg * factor
+        ev = Evidence(source="derived", reference=m.ref, value=num(pred), unit="mg/day prednisone-equivalent",
+                      date=m.date, note=f"{hit} {fmt(m.daily_dose_mg)} mg/day")
+        (fails if pred > limit else checked).append(ev)
+    for m, hit in matching(ctx, "immunosuppressant"):
+        if m.route in ("inhaled", "topical"):
+            continue
+        if m.current:
+            fails.append(med_evidence(m, hit, "current systemic immunosuppressant"))
+        elif m.recent_admin_only:
+            asks.append(med_evidence(m, hit, "administered in the last 28 days: ongoing therapy?"))
+    for vs in ("steroid_flag", "immunosuppressant_flag"):
+        for c in conditions_in(ctx, vs):
+            if c.clinical != "past":
+                asks.append(cond_evidence(c, "long-term drug therapy flag"))
+    if fails:
+        return Outcome("fail", f"ongoing systemic steroid above {limit} mg/day prednisone-equivalent "
+                               "or a systemic immunosuppressant", fails)
+    if asks:
+        return Outcome("unknown", "a steroid or immunosuppressant whose dose, route or continuation is unclear: ask",
+                       asks + checked)
+    if checked:
+        return Outcome("pass", f"current systemic steroid at or below {limit} mg/day prednisone-equivalent", checked)
+    return Outcome("pass", "no current systemic steroid or immunosuppressant in the record")
+
+
+@evaluator("platinum_allergy")
+def platinum_allergy(ctx: Ctx) -> Outcome:
+    vs = ctx.vs("platinum")
+    fails, asks = [], []
+    for a in ctx.facts.allergies:
+        hit = vs.first(a.codings, a.names)
+        if not hit:
+            continue
+        ev = Evidence(source="record", reference=a.ref, value=hit, date=a.date,
+                      note=f"{a.type or 'type not given'}, {a.clinical or 'status not given'}")
+        (asks if a.type == "intolerance" else fails).append(ev)
+    if fails:
+        return Outcome("fail", "allergy or hypersensitivity to a platinum drug", fails)
+    if asks:
+        return Outcome("unknown", "platinum intolerance (not allergy) recorded: ask", asks)
+    return Outcome("unknown", "no platinum allergy in the record: ask")

@@ -1,0 +1,178 @@
+"""Laboratory thresholds: absolute limits, multiples of the upper limit of normal, thyroid, renal."""
+
+from __future__ import annotations
+
+from eligibility.criteria.base import (
+    Ctx, Outcome, at_least, at_most, evaluator, fmt, lab_evidence, latest_in_window, num,
+)
+from eligibility.model import Evidence, Status
+from fhir_ingest.facts import Measurement
+
+
+def _shown(m: Measurement) -> str:
+    return f"{m.comparator or ''}{fmt(m.value)}"
+
+
+@evaluator("lab_min")
+def lab_min(ctx: Ctx) -> Outcome:
+    p = ctx.params
+    m, missing = latest_in_window(ctx, p["analyte"], p["label"])
+    if missing:
+        return missing
+    status = at_least(m, p["min"])
+    rel = {"pass": ">=", "fail": "<", "unknown": "vs"}[status]
+    return Outcome(status, f"{p['label']} {_shown(m)} {p['unit_label']} on {m.date} {rel} {fmt(p['min'])}",
+                   [lab_evidence(m)])
+
+
+def uln_check(ctx: Ctx, analyte: str, label: str, factor: float) -> Outcome:
+    m, missing = latest_in_window(ctx, analyte, label)
+    if missing:
+        return missing
+    if m.high is None:
+        return Outcome("unknown", f"{label} on {m.date}: no reference range", [lab_evidence(m)])
+    limit = factor * m.high
+    status = at_most(m, limit)
+    rel = {"pass": "<=", "fail": ">", "unknown": "vs"}[status]
+    times = "ULN" if factor == 1 else f"{fmt(factor)} x ULN"
+    return Outcome(
+        status,
+        f"{label} {_shown(m)} {m.unit} on {m.date} {rel} {times} ({fmt(limit)}; ULN {fmt(m.high)})",
+        [lab_evidence(m)],
+    )
+
+
+def combine(parts: list[Outcome]) -> Outcome:
+    """All must pass: a fail decides, then an unknown; reasons and evidence are joined."""
+    for status in ("fail", "unknown"):
+        hits = [o for o in parts if o.status == status]
+        if hits:
+            return Outcome(status, "; ".join(o.reason for o in hits),
+                           [e for o in parts for e in o.evidence])
+    return Outcome("pass", "; ".join(o.reason for o in parts), [e for o in parts for e in o.evidence])
+
+
+@evaluator("lab_uln")
+def lab_uln(ctx: Ctx) -> Outcome:
+    p = ctx.params
+    labels = {"alt": "ALT", "ast": "AST"}
+    return combine([
+        uln_check(ctx, a, labels.get(a, p["label"]), p["factor"]) for a in p["analytes"]
+    ])
+
+
+def _in_range(m: Measurement) -> Status | None:
+    """Within the Observation's own normal range; None when it has none."""
+    if m.low is None and m.high is None:
+        return None
+    low_ok = "pass" if m.low is None else at_least(m, m.low)
+    high_ok = "pass" if m.high is None else at_most(m, m.high)
+    if "fail" in (low_ok, high_ok):
+        return "fail"
+    if "unknown" in (low_ok, high_ok):
+        return "unknown"
+    return "pass"
+
+
+def _thyroid_hormone(ctx: Ctx, name: str) -> Outcome:
+    free, free_missing = latest_in_window(ctx, f"free_{name}", f"free {name.upper()}")
+    total, total_missing = latest_in_window(ctx, f"total_{name}", f"total {name.upper()}")
+    governing = free or total
+    if governing is None:
+        if ctx.facts.latest(f"free_{name}"):
+            return free_missing
+        if ctx.facts.latest(f"total_{name}"):
+            return total_missing
+        return Outcome("unknown", f"no {name.upper()} result in the record")
+    label = ("free " if free else "total ") + name.upper()
+    status = _in_range(governing)
+    if status is None:
+        return Outcome("unknown", f"{label} on {governing.date}: no reference range", [lab_evidence(governing)])
+    text = f"{label} {_shown(governing)} {governing.unit} on {governing.date}"
+    if status == "fail":
+        return Outcome("fail", f"{text} outside its normal range", [lab_evidence(governing)])
+    if status == "unknown":
+        return Outcome("unknown", f"{text} may be outside its normal range", [lab_evidence(governing)])
+    if free and total and _in_range(total) == "fail":
+        return Outcome(
+            "unknown",
+            f"{text} normal but total {name.upper()} {_shown(total)} {total.unit} out of range: "
+            "for the investigator",
+            [lab_evidence(governing), lab_evidence(total)],
+        )
+    return Outcome("pass", f"{text} within its normal range", [lab_evidence(governing)])
+
+
+@evaluator("thyroid")
+def thyroid(ctx: Ctx) -> Outcome:
+    return combine([_thyroid_hormone(ctx, "t3"), _thyroid_hormone(ctx, "t4")])
+
+
+def age_on(ctx: Ctx) -> tuple[int | None, Evidence | None]:
+    p = ctx.facts.patient
+    if p is not None and p.birth_date is not None:
+        d, b = ctx.as_of, p.birth_date
+        years = d.year - b.year - ((d.month, d.day) < (b.month, b.day))
+        return years, Evidence(source="record", reference=p.ref, value=years, unit="years",
+                               date=b.isoformat(), note="age on the as-of date from birthDate")
+    a = ctx.answers.get("age_years")
+    if a is not None and isinstance(a.value, (int, float)):
+        return int(a.value), Evidence(source=a.by, value=int(a.value), unit="years", note="age as answered")
+    return None, None
+
+
+def _weight(ctx: Ctx) -> tuple[float | None, Evidence | None, str | None]:
+    m, missing = latest_in_window(ctx, "weight", "body weight", ctx.windows["weight"])
+    if m is not None and m.value is not None:
+        return m.value, lab_evidence(m), None
+    a = ctx.answers.get("weight_kg")
+    if a is not None and isinstance(a.value, (int, float)) and a.value > 0:
+        return float(a.value), Evidence(source=a.by, value=num(a.value), unit="kg", note="weight as answered"), None
+    return None, None, missing.reason if missing else "no body weight"
+
+
+@evaluator("creatinine_clearance")
+def creatinine_clearance(ctx: Ctx) -> Outcome:
+    limit = ctx.params["min"]
+    recorded, _ = latest_in_window(ctx, "creatinine_clearance", "creatinine clearance")
+    if recorded is not None:
+        status = at_least(recorded, limit)
+        rel = {"pass": ">=", "fail": "<", "unknown": "vs"}[status]
+        return Outcome(status, f"creatinine clearance {_shown(recorded)} mL/min on {recorded.date} {rel} {limit}",
+                       [lab_evidence(recorded)])
+    scr, scr_missing = latest_in_window(ctx, "creatinine", "serum creatinine")
+    age, age_ev = age_on(ctx)
+    weight, weight_ev, weight_why = _weight(ctx)
+    gender = ctx.facts.patient.gender if ctx.facts.patient else None
+    gaps = []
+    if scr is None:
+        gaps.append(scr_missing.reason)
+    elif scr.comparator:
+        gaps.append(f"creatinine reported as {_shown(scr)}")
+    if age is None:
+        gaps.append("no age")
+    if weight is None:
+        gaps.append(weight_why)
+    if gaps:
+        return Outcome("unknown", "Cockcroft-Gault cannot be computed: " + "; ".join(gaps),
+                       [e for e in (age_ev, weight_ev) if e] + ([lab_evidence(scr)] if scr else []))
+    base = (140 - age) * weight / (72 * scr.value)
+    estimates = {"male": base, "female": base * 0.85}
+    if gender in estimates:
+        values = [estimates[gender]]
+        sex_note = gender
+    else:
+        values = list(estimates.values())
+        sex_note = "sex unknown: both male and female formulas"
+    statuses = {("pass" if v >= limit else "fail") for v in values}
+    shown = " / ".join(fmt(v) for v in values)
+    evidence = [Evidence(source="derived", value=num(min(values)), unit="mL/min",
+                         note=f"Cockcroft-Gault ({sex_note}): {shown} mL/min"),
+                lab_evidence(scr), age_ev, weight_ev]
+    if len(statuses) > 1:
+        return Outcome("unknown", f"Cockcroft-Gault {shown} mL/min straddles {limit} with sex unknown", evidence)
+    status = statuses.pop()
+    rel = ">=" if status == "pass" else "<"
+    return Outcome(status, f"Cockcroft-Gault creatinine clearance {shown} mL/min {rel} {limit} "
+                           f"(creatinine {fmt(scr.value)} mg/dL, age {age}, weight {fmt(weight)} kg, {sex_note})",
+                   evidence)

@@ -1,0 +1,117 @@
+"""Viral hepatitis load and HIV."""
+
+from __future__ import annotations
+
+from eligibility.criteria.base import (
+    Ctx, Outcome, at_most, cond_evidence, conditions_in, evaluator, fmt, interval, lab_evidence,
+    latest_in_window,
+)
+from eligibility.model import Status
+from fhir_ingest.facts import Measurement
+
+
+def _log10(m: Measurement) -> bool:
+    return "log" in (m.original_unit or "").lower()
+
+
+def _hbv(ctx: Ctx) -> Outcome:
+    p = ctx.params
+    window = ctx.windows["viral_load"]
+    cands = []
+    for analyte in ("hbv_dna_iu", "hbv_dna_copies", "hbv_dna"):
+        values = ctx.facts.latest(analyte)
+        if values and ctx.in_window(values[0].date, window):
+            cands.append(values[0])
+    dna = max(cands, key=lambda m: (m.date, m.ref)) if cands else None
+    if dna is not None:
+        unit = (dna.original_unit or "").lower()
+        if dna.qualitative == "negative" and dna.original_value is None:
+            return Outcome("pass", f"HBV DNA not detected on {dna.date}", [lab_evidence(dna)])
+        raw = dna.original_value
+        if isinstance(raw, (int, float)):
+            value = 10 ** raw if _log10(dna) else float(raw)
+            lo, hi = interval(dna, value)
+            if "cop" in unit:
+                status = at_most(dna, p["hbv_max_copies"], value)
+                return Outcome(status, f"HBV DNA {dna.comparator or ''}{fmt(value)} copies/mL on {dna.date} "
+                               f"{'<=' if status == 'pass' else '>' if status == 'fail' else 'vs'} "
+                               f"{p['hbv_max_copies']}", [lab_evidence(dna, value)])
+            if "iu" in unit:
+                low_f, high_f = p["hbv_copies_per_iu"]
+                if hi * high_f <= p["hbv_max_copies"]:
+                    status: Status = "pass"
+                elif lo * low_f > p["hbv_max_copies"]:
+                    status = "fail"
+                else:
+                    status = "unknown"
+                return Outcome(status, f"HBV DNA {dna.comparator or ''}{fmt(value)} IU/mL on {dna.date}: "
+                               f"{fmt(value * low_f)}-{fmt(value * high_f)} copies/mL by assay vs "
+                               f"{p['hbv_max_copies']}", [lab_evidence(dna, value)])
+            return Outcome("unknown", f"HBV DNA on {dna.date}: unrecognised unit '{dna.original_unit}'",
+                           [lab_evidence(dna)])
+    hbsag = ctx.facts.latest("hbsag")
+    if hbsag and ctx.in_window(hbsag[0].date, ctx.windows["serology"]):
+        m = hbsag[0]
+        if m.qualitative == "negative":
+            return Outcome("pass", f"HBsAg negative on {m.date}", [lab_evidence(m)])
+        if m.qualitative == "positive":
+            return Outcome("unknown", f"HBsAg positive on {m.date}: order HBV DNA", [lab_evidence(m)])
+    return Outcome("unknown", "no HBV DNA in 90 days or HBsAg in 365 days: order the test")
+
+
+def _hcv(ctx: Ctx) -> Outcome:
+    limit = ctx.params["hcv_max"]
+    rna, _ = latest_in_window(ctx, "hcv_rna", "HCV RNA", ctx.windows["viral_load"])
+    if rna is not None:
+        if rna.qualitative == "negative" and rna.value is None:
+            return Outcome("pass", f"HCV RNA not detected on {rna.date}", [lab_evidence(rna)])
+        if rna.value is not None:
+            value = 10 ** rna.value if _log10(rna) else rna.value
+            status = at_most(rna, limit, value)
+            rel = {"pass": "<=", "fail": ">", "unknown": "vs"}[status]
+            return Outcome(status, f"HCV RNA {rna.comparator or ''}{fmt(value)} {rna.original_unit} on "
+                                   f"{rna.date} {rel} {limit}", [lab_evidence(rna, value)])
+    anti = ctx.facts.latest("anti_hcv")
+    if anti and ctx.in_window(anti[0].date, ctx.windows["serology"]):
+        m = anti[0]
+        if m.qualitative == "negative":
+            return Outcome("pass", f"anti-HCV negative on {m.date}", [lab_evidence(m)])
+        if m.qualitative == "positive":
+            return Outcome("unknown", f"anti-HCV positive on {m.date}: order HCV RNA", [lab_evidence(m)])
+    return Outcome("unknown", "no HCV RNA in 90 days or anti-HCV in 365 days: order the test")
+
+
+@evaluator("hepatitis_viral_load")
+def hepatitis_viral_load(ctx: Ctx) -> Outcome:
+    parts = [_hbv(ctx), _hcv(ctx)]
+    for status in ("fail", "unknown"):
+        hits = [o for o in parts if o.status == status]
+        if hits:
+            return Outcome(status, "; ".join(o.reason for o in hits), [e for o in parts for e in o.evidence])
+    return Outcome("pass", "; ".join(o.reason for o in parts), [e for o in parts for e in o.evidence])
+
+
+@evaluator("hiv")
+def hiv(ctx: Ctx) -> Outcome:
+    conds = [c for c in conditions_in(ctx, "hiv_condition") if not c.suspected]
+    if conds:
+        return Outcome("fail", "HIV infection recorded", [cond_evidence(c) for c in conds])
+    confirm = [m for m in ctx.facts.latest("hiv_confirm")
+               if m.qualitative == "positive" or (m.value is not None and not m.comparator and m.value > 0)]
+    if confirm:
+        m = confirm[0]
+        return Outcome("fail", f"positive HIV confirmatory or RNA test on {m.date}", [lab_evidence(m)])
+    tests = sorted(ctx.facts.latest("hiv_screen") + ctx.facts.latest("hiv_confirm"),
+                   key=lambda m: (m.date, m.ref), reverse=True)
+    year = ctx.windows["serology"]
+    recent = [m for m in tests if ctx.in_window(m.date, year) and m.qualitative is not None
+              or (ctx.in_window(m.date, year) and m.comparator in ("<", "<="))]
+    if recent and (recent[0].qualitative == "negative" or recent[0].comparator in ("<", "<=")):
+        m = recent[0]
+        return Outcome("pass", f"HIV test negative on {m.date}", [lab_evidence(m)])
+    reactive = [m for m in tests if m.qualitative == "positive"]
+    suspected = [c for c in conditions_in(ctx, "hiv_condition") if c.suspected]
+    if reactive or suspected:
+        ev = [lab_evidence(m) for m in reactive[:1]] + [cond_evidence(c) for c in suspected]
+        return Outcome("unknown", "reactive HIV screening test without confirmation: ask / confirm", ev)
+    return Outcome("unknown", "no HIV test in the last 365 days: ask or test")
