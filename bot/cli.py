@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import json
+import importlib
 import os
 import sys
 from datetime import date
@@ -13,6 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = ROOT / "data" / "synthetic" / "bundles"
 DEMO_AS_OF = "2026-11-24"  # the synthetic cohort's documented as-of date
 DEMO_PATIENT = "icc-001"
+# Modules with a `register(subparsers)` adding their commands (serve, token, batch).
+COMMAND_MODULES: tuple[str, ...] = ()
 
 
 class CliError(Exception):
@@ -123,6 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="the main job on the embedded synthetic cohort")
     demo.add_argument("--patient", help=f"synthetic patient to show (default {DEMO_PATIENT})")
     demo.set_defaults(func=cmd_demo)
+
+    # Further commands live beside what they run; each module adds its own subparser.
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(sub)
     return parser
 
 

@@ -2,7 +2,8 @@
 
 from eligibility.engine import evaluate, screen
 from eligibility.model import Answer, CriterionResult, Evidence
+from eligibility.questions import next_questions
 from eligibility.report import Report
 from eligibility.trial import Trial, load_trial
 
-__all__ = ["Answer", "CriterionResult", "Evidence", "Report", "Trial", "evaluate", "load_trial", "screen"]
+__all__ = ["Answer", "CriterionResult", "Evidence", "Report", "Trial", "evaluate", "load_trial", "next_questions", "screen"]

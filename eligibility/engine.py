@@ -10,7 +10,7 @@ from eligibility.model import Answer, CriterionResult
 from eligibility.notes import investigator_notes
 from eligibility.report import Report, input_hash
 from eligibility.trial import Trial, load_trial
-from fhir_ingest.facts import Facts, extract
+from fhir_ingest.facts import Facts, extract, is_used
 
 
 def _as_date(as_of: date | str | None) -> date:
@@ -38,7 +38,8 @@ def evaluate(trial: Trial, facts: Facts, answers: list[Answer] | tuple[Answer, .
                 if outcome.status != "unknown" or conflict:
                     break
         results.append(CriterionResult(id=crit.id, kind=crit.kind, status=outcome.status, reason=outcome.reason,
-                                       evidence=outcome.evidence, conflict=conflict, override=override))
+                                       evidence=outcome.evidence, conflict=conflict, override=override,
+                                       inputs=outcome.inputs))
     return results
 
 
@@ -59,6 +60,6 @@ def screen(resources: list[dict], as_of: date | str | None = None,
     return Report(
         patient=patient_ref(resources), trial=trial.id, as_of=day.isoformat(), criteria=results,
         rules_version=trial.rules_version,
-        input_hash=input_hash(resources, list(answers), day.isoformat(), trial.rules_version),
+        input_hash=input_hash([r for r in resources if is_used(r)], list(answers), day.isoformat(), trial.rules_version),
         notes=investigator_notes(trial, facts),
     )

@@ -39,6 +39,7 @@ class CriterionResult:
     evidence: list[Evidence] = field(default_factory=list)
     conflict: bool = False
     override: bool = False
+    inputs: tuple[str, ...] = ()  # input questions that could settle it (not in the JSON)
 
     def to_dict(self) -> dict[str, Any]:
         out = {

@@ -580,3 +580,19 @@ def extract(resources: list[dict], as_of: date) -> Facts:
         values.sort(key=lambda m: (m.date, m.ref), reverse=True)
     facts.blood_pressure.sort(key=lambda p: ((p[0] or p[1]).date, (p[0] or p[1]).ref), reverse=True)
     return facts
+
+
+FACT_TYPES = frozenset({"Patient", "Condition", "MedicationRequest", "MedicationStatement",
+                        "MedicationAdministration", "Medication", "AllergyIntolerance", "DiagnosticReport"})
+
+
+def is_used(resource: dict) -> bool:
+    """Whether facts are read from this resource: what a report's input hash covers, so the
+    same record fetched by narrow searches or read whole from files hashes the same."""
+    rt = resource.get("resourceType")
+    if rt in FACT_TYPES:
+        return True
+    if rt != "Observation":
+        return False
+    code = resource.get("code") or {}
+    return _analyte_of(code) is not None or any(c.code in catalogue().bp_panels for c in codings(code))

@@ -17,6 +17,7 @@ class Outcome:
     status: Status
     reason: str
     evidence: list[Evidence] = field(default_factory=list)
+    inputs: tuple[str, ...] = ()  # input questions whose answers could settle an unknown
 
 
 @dataclass

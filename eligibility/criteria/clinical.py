@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 
 from eligibility.criteria.base import (
-    Ctx, Outcome, cond_evidence, conditions_in, evaluator, fmt, interval, lab_evidence, latest_in_window,
+    Ctx,
+    Outcome,
+    cond_evidence,
+    conditions_in,
+    evaluator,
+    fmt,
+    interval,
+    lab_evidence,
+    latest_in_window,
 )
 from eligibility.criteria.labs import age_on
 from eligibility.model import Evidence
@@ -27,7 +35,7 @@ def age_range(ctx: Ctx) -> Outcome:
     lo, hi = ctx.params["min"], ctx.params["max"]
     age, ev = age_on(ctx)
     if age is None:
-        return Outcome("unknown", "no birth date in the record")
+        return Outcome("unknown", "no birth date in the record", inputs=("age_years",))
     status = "pass" if lo <= age <= hi else "fail"
     word = "within" if status == "pass" else "outside"
     return Outcome(status, f"age {age} on {ctx.as_of.isoformat()} {word} {lo}-{hi}", [ev])
@@ -132,7 +140,9 @@ def child_pugh_a(ctx: Ctx) -> Outcome:
     if lo >= 7:
         extra = " (newer labs than the recorded class)" if recorded is not None else ""
         return Outcome("fail", f"Child-Pugh computed at least {lo}: not class A{extra}", evidence)
-    return Outcome("unknown", f"Child-Pugh between {lo} and {hi}: " + "; ".join(gaps), evidence)
+    unanswered = tuple(q for q in ("ascites", "encephalopathy") if f"{q} not known" in gaps)
+    return Outcome("unknown", f"Child-Pugh between {lo} and {hi}: " + "; ".join(gaps), evidence,
+                   inputs=unanswered)
 
 
 # --- pregnancy ------------------------------------------------------------------------------

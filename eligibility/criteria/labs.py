@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from eligibility.criteria.base import (
-    Ctx, Outcome, at_least, at_most, evaluator, fmt, lab_evidence, latest_in_window, num,
+    Ctx,
+    Outcome,
+    at_least,
+    at_most,
+    evaluator,
+    fmt,
+    lab_evidence,
+    latest_in_window,
+    num,
 )
 from eligibility.model import Evidence, Status
 from fhir_ingest.facts import Measurement
@@ -154,8 +162,10 @@ def creatinine_clearance(ctx: Ctx) -> Outcome:
     if weight is None:
         gaps.append(weight_why)
     if gaps:
+        only_weight = weight is None and len(gaps) == 1
         return Outcome("unknown", "Cockcroft-Gault cannot be computed: " + "; ".join(gaps),
-                       [e for e in (age_ev, weight_ev) if e] + ([lab_evidence(scr)] if scr else []))
+                       [e for e in (age_ev, weight_ev) if e] + ([lab_evidence(scr)] if scr else []),
+                       inputs=("weight_kg",) if only_weight else ())
     base = (140 - age) * weight / (72 * scr.value)
     estimates = {"male": base, "female": base * 0.85}
     if gender in estimates:

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from eligibility.criteria.base import (
-    Ctx, Outcome, at_most, cond_evidence, conditions_in, evaluator, fmt, interval, lab_evidence,
+    Ctx,
+    Outcome,
+    at_most,
+    cond_evidence,
+    conditions_in,
+    evaluator,
+    fmt,
+    interval,
+    lab_evidence,
     latest_in_window,
 )
 from eligibility.model import Status

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from eligibility.criteria.base import (
-    Ctx, Outcome, at_most, cond_evidence, conditions_in, evaluator, fmt, lab_evidence, latest_in_window,
+    Ctx,
+    Outcome,
+    at_most,
+    cond_evidence,
+    conditions_in,
+    evaluator,
+    fmt,
+    lab_evidence,
+    latest_in_window,
 )
 from eligibility.criteria.drugs import matching, med_evidence
 from eligibility.model import Evidence

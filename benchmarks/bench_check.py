@@ -1,0 +1,113 @@
+"""Benchmark of `prescreen check` (prints figures; not a test).
+
+  .venv/bin/python benchmarks/bench_check.py [--fhir-base URL --token T] [--rounds 3]
+
+Without --fhir-base it starts our HAPI server (fhir_server/start.sh) on a free loopback port,
+loads the synthetic cohort and stops the server at the end. It prints:
+  - median and p95 wall time of a whole check per patient against HAPI (fetch + parse + rules);
+  - reports per second from already-fetched records on one core (rules alone);
+  - the ratio of the whole check to the bare HTTP time of the same GET requests, replayed
+    with a plain requests session (what our client, validation and rules add on top).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bot.cli import open_source  # noqa: E402
+from eligibility import screen  # noqa: E402
+from fhir_ingest.sources import DirSource  # noqa: E402
+
+AS_OF = "2026-11-24"
+
+
+def start_hapi() -> tuple[str, str, dict]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    token = secrets.token_urlsafe(16)
+    env = dict(os.environ, PRESCREEN_FHIR_PORT=str(port), PRESCREEN_FHIR_TOKEN=token,
+               PRESCREEN_FHIR_RUN_DIR=f"/tmp/prescreen-bench-{port}")
+    subprocess.run(["bash", str(REPO / "fhir_server/start.sh")], env=env, check=True)
+    base = f"http://127.0.0.1:{port}/fhir"
+    subprocess.run([sys.executable, str(REPO / "tools/load_fhir.py"), str(REPO / "data/synthetic/bundles"),
+                    "--fhir-base", base, "--token", token], check=True, stdout=subprocess.DEVNULL)
+    return base, token, env
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    k = max(0, min(len(values) - 1, round(p / 100 * (len(values) - 1))))
+    return values[k]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--fhir-base")
+    ap.add_argument("--token")
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+    env = None
+    base, token = args.fhir_base, args.token
+    if not base:
+        base, token, env = start_hapi()
+    try:
+        if token:
+            os.environ["PRESCREEN_FHIR_TOKEN"] = token
+        source = open_source(base, None)
+        urls: list[str] = []
+        source.client.session.hooks["response"].append(lambda r, *a, **k: urls.append(r.request.url))
+        ids = DirSource(REPO / "data/synthetic/bundles").patient_ids()
+        source.load(ids[0])  # warm-up: connections, HAPI caches
+        timings, records = [], {}
+        urls.clear()
+        for _ in range(args.rounds):
+            for pid in ids:
+                t0 = time.perf_counter()
+                record = source.load(pid)
+                screen(record.resources, AS_OF)
+                timings.append(time.perf_counter() - t0)
+                records[pid] = record.resources
+        check_total = sum(timings)
+
+        bare = requests.Session()
+        headers = {"Accept": "application/fhir+json", "Authorization": f"Bearer {token}"} if token else {}
+        t0 = time.perf_counter()
+        for url in urls:
+            bare.get(url, headers=headers, timeout=30).content
+        bare_total = time.perf_counter() - t0
+
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+        n, t0 = 0, time.perf_counter()
+        while time.perf_counter() - t0 < 5:
+            for resources in records.values():
+                screen(resources, AS_OF)
+                n += 1
+        per_sec = n / (time.perf_counter() - t0)
+
+        print(f"patients: {len(ids)} x {args.rounds} rounds; requests per check: {len(urls) / len(timings):.1f}")
+        print(f"check per patient against HAPI: median {statistics.median(timings) * 1000:.1f} ms, "
+              f"p95 {pct(timings, 95) * 1000:.1f} ms")
+        print(f"rules alone, already-fetched records, one core: {per_sec:.0f} reports/s")
+        print(f"whole check {check_total:.2f} s vs bare HTTP of the same {len(urls)} GETs {bare_total:.2f} s: "
+              f"ratio {check_total / bare_total:.2f}")
+    finally:
+        if env:
+            subprocess.run(["bash", str(REPO / "fhir_server/stop.sh")], env=env)
+
+
+if __name__ == "__main__":
+    main()

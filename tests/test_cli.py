@@ -1,0 +1,78 @@
+"""The `prescreen` command as a user runs it: a real process, real files, a real server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PRESCREEN = str(Path(sys.executable).parent / "prescreen")
+COHORT = str(REPO / "data" / "synthetic" / "bundles")
+AS_OF = "2026-11-24"
+
+
+def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([PRESCREEN, *args], capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, **(env or {})))
+
+
+def test_check_from_folder_prints_contract_json():
+    out = run("check", "icc-001", "--fhir-dir", COHORT, "--as-of", AS_OF)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["patient"] == "Patient/icc-001"
+    assert report["trial"] == "NCT03951597"
+    assert report["as_of"] == AS_OF
+    assert len(report["criteria"]) == 36
+    assert report["missing"] == [c["id"] for c in report["criteria"] if c["status"] == "unknown"]
+    assert len(report["input_hash"]) == 64
+
+
+def test_check_text_leads_with_the_verdict():
+    out = run("check", "icc-001", "--fhir-dir", COHORT, "--as-of", AS_OF, "--format", "text")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[1].startswith("Verdict: ")
+
+
+def test_unknown_patient_is_one_line_error_and_nonzero():
+    out = run("check", "no-such-patient", "--fhir-dir", COHORT, "--as-of", AS_OF)
+    assert out.returncode != 0
+    assert out.stdout == ""
+    assert len(out.stderr.strip().splitlines()) == 1
+    assert "no-such-patient" in out.stderr
+
+
+def test_unreachable_server_is_one_line_error_and_nonzero():
+    out = run("check", "icc-001", "--fhir-base", "http://127.0.0.1:9/fhir", "--as-of", AS_OF)
+    assert out.returncode != 0
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_bad_as_of_is_refused():
+    out = run("check", "icc-001", "--fhir-dir", COHORT, "--as-of", "24/11/2026")
+    assert out.returncode != 0
+    assert "--as-of" in out.stderr
+
+
+def test_unknown_patient_on_server(fhir_base, fhir_token):
+    out = run("check", "no-such-patient", "--fhir-base", fhir_base, env={"PRESCREEN_FHIR_TOKEN": fhir_token})
+    assert out.returncode != 0
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_server_without_token_names_the_auth_failure(fhir_base):
+    env = {k: v for k, v in os.environ.items() if k != "PRESCREEN_FHIR_TOKEN"}
+    out = subprocess.run([PRESCREEN, "check", "icc-001", "--fhir-base", fhir_base], capture_output=True,
+                         text=True, env=env, timeout=120)
+    assert out.returncode != 0
+    assert "401" in out.stderr
+
+
+def test_demo_runs_on_embedded_defaults():
+    out = run("demo")
+    assert out.returncode == 0, out.stderr
+    assert "Verdict: " in out.stdout
