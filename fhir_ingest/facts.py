@@ -308,7 +308,7 @@ def _measurement(analyte: str, ref: str, when: str, holder: dict, code_concept: 
         if f is None:
             m.unit_error = f"unrecognised unit '{unit}'"
         else:
-            m.value = round(q["value"] * f, 6)
+            m.value = q["value"] * f
         m.low, m.high = _range(holder.get("referenceRange"), accepted, unit)
     elif isinstance(holder.get("valueInteger"), int):
         m.original_value = holder["valueInteger"]

@@ -41,6 +41,10 @@ class Ctx:
     def in_window(self, iso: str | None, days: int) -> bool:
         return iso is not None and 0 <= self.days_ago(iso) <= days
 
+    def finding_in_window(self, c: ConditionFact, days: int) -> bool:
+        """A present-state finding counts when its onset or recordedDate is in the window."""
+        return self.in_window(c.onset, days) or self.in_window(c.recorded, days)
+
 
 Evaluator = Callable[[Ctx], Outcome]
 REGISTRY: dict[str, Evaluator] = {}
@@ -89,6 +93,7 @@ def interval(m: Measurement, value: float | None = None) -> tuple[float, float]:
     """The values a result allows: '<20' -> (-inf, 20), '>1000' -> (1000, inf), 5 -> (5, 5)."""
     v = m.value if value is None else value
     assert v is not None
+    v = round(v, 9)  # unit factors and x ULN products must not turn an exact bound into a miss
     comp = m.comparator
     if comp in ("<", "<="):
         return float("-inf"), v
@@ -100,6 +105,7 @@ def interval(m: Measurement, value: float | None = None) -> tuple[float, float]:
 def at_least(m: Measurement, limit: float, value: float | None = None) -> Status:
     """pass when every value the result allows is >= limit, fail when every one is below."""
     lo, hi = interval(m, value)
+    limit = round(limit, 9)
     if lo >= limit:
         return "pass"
     if hi < limit or (m.comparator == "<" and hi <= limit):
@@ -110,6 +116,7 @@ def at_least(m: Measurement, limit: float, value: float | None = None) -> Status
 def at_most(m: Measurement, limit: float, value: float | None = None) -> Status:
     """pass when every value the result allows is <= limit, fail when every one is above."""
     lo, hi = interval(m, value)
+    limit = round(limit, 9)
     if hi <= limit:
         return "pass"
     if lo > limit or (m.comparator == ">" and lo >= limit):

@@ -89,7 +89,7 @@ def _finding_points(ctx: Ctx, vs: str, answer_id: str, label: str) -> tuple[set[
         return GRADES[answer.value], [Evidence(source=answer.by, value=answer.value, note=label)], ""
     window = ctx.windows["labs"]
     current = [c for c in conditions_in(ctx, vs) if c.clinical == "current" and not c.suspected
-               and ctx.in_window(c.date, window)]
+               and ctx.finding_in_window(c, window)]
     if current:
         return {2, 3}, [cond_evidence(current[0], f"current {label} in the last {window} days")], ""
     return {1, 2, 3}, [], f"{label} not known"
@@ -168,7 +168,7 @@ def pregnancy(ctx: Ctx) -> Outcome:
         if m.qualitative == "positive" or (m.value is not None and interval(m)[0] >= p["hcg_positive"]):
             return Outcome("fail", f"positive pregnancy test on {m.date}", [lab_evidence(m)])
     current = [c for c in conditions_in(ctx, "pregnancy") if c.clinical == "current"]
-    recent = [c for c in current if ctx.in_window(c.date, window) and not c.suspected]
+    recent = [c for c in current if ctx.finding_in_window(c, window) and not c.suspected]
     if recent:
         return Outcome("fail", f"current pregnancy or lactation recorded {recent[0].date}",
                        [cond_evidence(recent[0])])

@@ -57,7 +57,10 @@ def immunosuppression(ctx: Ctx) -> Outcome:
             if m.recent_admin_only:
                 asks.append(med_evidence(m, hit, "administered in the last 28 days: ongoing therapy?"))
             continue
-        if m.route != "systemic":
+        systemic_class = any(c.code.upper().startswith("H02") for c in m.codings if "atc" in c.system.lower()
+                             or "whocc" in c.system.lower())
+        if m.route != "systemic" and not (m.route is None and systemic_class):
+            # ATC H02 is itself systemic; otherwise an unknown route cannot be assumed.
             asks.append(med_evidence(m, hit, "current steroid, route not given"))
             continue
         factor = _steroid_factor(ctx, m)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from eligibility.criteria.base import Ctx, Outcome, cond_evidence, conditions_in, evaluator
 from eligibility.model import Evidence
 from fhir_ingest.facts import ReportFact
@@ -22,9 +24,19 @@ def _reports_with(ctx: Ctx, vs_name: str) -> list[tuple[ReportFact, str]]:
     return out
 
 
+def _site_ok(ctx: Ctx, r: ReportFact, code: str) -> bool:
+    """ICD-O-3 8160/3 is cholangiocarcinoma anywhere: it means ICC only at C22.1."""
+    if "/" not in code:
+        return True
+    sites = [c for c in r.codings if re.fullmatch(r"C\d\d(\.\d+)?", c.code.upper())]
+    if sites:
+        return any(ctx.vs("icc").match_coding(c) for c in sites)
+    return any(not c.suspected for c in conditions_in(ctx, "icc"))
+
+
 @evaluator("icc_histology")
 def icc_histology(ctx: Ctx) -> Outcome:
-    icc = _reports_with(ctx, "icc")
+    icc = [(r, c) for r, c in _reports_with(ctx, "icc") if _site_ok(ctx, r, c)]
     histology = [(r, c) for r, c in icc if not r.cytology]
     if histology:
         r, code = histology[0]
@@ -52,7 +64,7 @@ def other_liver_histology(ctx: Ctx) -> Outcome:
         r, code = histology_bad[0]
         return Outcome("fail", f"pathology report {r.date} shows a non-cholangiocarcinoma component ({code})",
                        [_report_ev(r, code)])
-    icc_reports = [(r, c) for r, c in _reports_with(ctx, "icc") if not r.cytology]
+    icc_reports = [(r, c) for r, c in _reports_with(ctx, "icc") if not r.cytology and _site_ok(ctx, r, c)]
     icc_conds = [c for c in conditions_in(ctx, "icc") if not c.suspected]
     other_conds = [c for vs in ("hcc", "other_liver_malignancy") for c in conditions_in(ctx, vs)]
     unclear_conds = conditions_in(ctx, "liver_unspecified") + conditions_in(ctx, "cholangio_unspecified_site")
