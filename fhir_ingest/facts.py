@@ -596,3 +596,14 @@ def is_used(resource: dict) -> bool:
         return False
     code = resource.get("code") or {}
     return _analyte_of(code) is not None or any(c.code in catalogue().bp_panels for c in codings(code))
+
+
+def observation_codes() -> list[str]:
+    """Every Observation code the facts read, as 'system|code': what a server is asked for."""
+    cat = catalogue()
+    return [f"{LOINC}|{code}" for code in sorted(set(cat.by_code) | cat.bp_panels)]
+
+
+def observation_texts() -> list[str]:
+    """Code texts searched for where no code is used (e.g. a local Child-Pugh Observation)."""
+    return [names[0] for names in catalogue().text_names.values()]
