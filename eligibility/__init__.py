@@ -6,4 +6,14 @@ from eligibility.questions import next_questions
 from eligibility.report import Report
 from eligibility.trial import Trial, load_trial
 
-__all__ = ["Answer", "CriterionResult", "Evidence", "Report", "Trial", "evaluate", "load_trial", "next_questions", "screen"]
+__all__ = [
+    "Answer",
+    "CriterionResult",
+    "Evidence",
+    "Report",
+    "Trial",
+    "evaluate",
+    "load_trial",
+    "next_questions",
+    "screen",
+]

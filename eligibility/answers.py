@@ -33,8 +33,9 @@ def best_answers(answers: list[Answer] | tuple[Answer, ...]) -> dict[str, Answer
     return out
 
 
-def answered_status(questions: dict[str, dict], first: str, answers: dict[str, Answer]
-                    ) -> tuple[Status, list[Answer], str | None] | None:
+def answered_status(
+    questions: dict[str, dict], first: str, answers: dict[str, Answer]
+) -> tuple[Status, list[Answer], str | None] | None:
     """Walk a question and its follow-ups: (status, the answers used, next question) or None."""
     used: list[Answer] = []
     qid: str | None = first
@@ -69,6 +70,13 @@ def apply_answers(record: Outcome, status: Status | None, used: list[Answer]) ->
     if status == "unknown" or status == record.status:
         return Outcome(record.status, record.reason, record.evidence + ev), False, False
     if by == "clinician" and any(bool(getattr(a, "override", False)) for a in used):
-        return Outcome(status, f"clinician overrides the record ({record.reason})", record.evidence + ev), \
-            False, True
-    return Outcome("unknown", f"answer contradicts the record: {record.reason}", record.evidence + ev), True, False
+        return (
+            Outcome(status, f"clinician overrides the record ({record.reason})", record.evidence + ev),
+            False,
+            True,
+        )
+    return (
+        Outcome("unknown", f"answer contradicts the record: {record.reason}", record.evidence + ev),
+        True,
+        False,
+    )

@@ -19,13 +19,16 @@ def _as_date(as_of: date | str | None) -> date:
     return as_of if isinstance(as_of, date) else date.fromisoformat(as_of)
 
 
-def evaluate(trial: Trial, facts: Facts, answers: list[Answer] | tuple[Answer, ...] = ()) -> list[CriterionResult]:
+def evaluate(
+    trial: Trial, facts: Facts, answers: list[Answer] | tuple[Answer, ...] = ()
+) -> list[CriterionResult]:
     chosen = best_answers(answers)
     questions = {q["id"]: q for q in trial.questions}
     results = []
     for crit in trial.criteria:
-        ctx = Ctx(facts=facts, params=crit.params, valuesets=trial.valuesets, windows=trial.windows,
-                  answers=chosen)
+        ctx = Ctx(
+            facts=facts, params=crit.params, valuesets=trial.valuesets, windows=trial.windows, answers=chosen
+        )
         outcome = REGISTRY[crit.evaluator](ctx)
         conflict = override = False
         for q in trial.questions:
@@ -37,9 +40,18 @@ def evaluate(trial: Trial, facts: Facts, answers: list[Answer] | tuple[Answer, .
                 outcome, conflict, override = apply_answers(outcome, status, used)
                 if outcome.status != "unknown" or conflict:
                     break
-        results.append(CriterionResult(id=crit.id, kind=crit.kind, status=outcome.status, reason=outcome.reason,
-                                       evidence=outcome.evidence, conflict=conflict, override=override,
-                                       inputs=outcome.inputs))
+        results.append(
+            CriterionResult(
+                id=crit.id,
+                kind=crit.kind,
+                status=outcome.status,
+                reason=outcome.reason,
+                evidence=outcome.evidence,
+                conflict=conflict,
+                override=override,
+                inputs=outcome.inputs,
+            )
+        )
     return results
 
 
@@ -50,16 +62,25 @@ def patient_ref(resources: list[dict]) -> str:
     return "Patient/?"
 
 
-def screen(resources: list[dict], as_of: date | str | None = None,
-           answers: list[Answer] | tuple[Answer, ...] = (), trial: Trial | None = None) -> Report:
+def screen(
+    resources: list[dict],
+    as_of: date | str | None = None,
+    answers: list[Answer] | tuple[Answer, ...] = (),
+    trial: Trial | None = None,
+) -> Report:
     """One patient's FHIR resources (+ answers) -> the report on `as_of` (default today)."""
     trial = trial or load_trial()
     day = _as_date(as_of)
     facts = extract(resources, day)
     results = evaluate(trial, facts, answers)
     return Report(
-        patient=patient_ref(resources), trial=trial.id, as_of=day.isoformat(), criteria=results,
+        patient=patient_ref(resources),
+        trial=trial.id,
+        as_of=day.isoformat(),
+        criteria=results,
         rules_version=trial.rules_version,
-        input_hash=input_hash([r for r in resources if is_used(r)], list(answers), day.isoformat(), trial.rules_version),
+        input_hash=input_hash(
+            [r for r in resources if is_used(r)], list(answers), day.isoformat(), trial.rules_version
+        ),
         notes=investigator_notes(trial, facts),
     )

@@ -15,8 +15,9 @@ from eligibility.report import Report
 from eligibility.trial import Trial
 
 
-def next_questions(trial: Trial, report: Report, audience: str,
-                   answers: list[Answer] | tuple[Answer, ...] = ()) -> list[dict[str, Any]]:
+def next_questions(
+    trial: Trial, report: Report, audience: str, answers: list[Answer] | tuple[Answer, ...] = ()
+) -> list[dict[str, Any]]:
     if report.verdict == "ineligible":
         return []
     chosen = best_answers(answers)

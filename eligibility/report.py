@@ -9,8 +9,11 @@ from typing import Any
 
 from eligibility.model import Answer, CriterionResult
 
-VERDICT_WORDS = {"potentially_eligible": "potentially eligible", "ineligible": "ineligible",
-                 "needs_information": "needs information"}
+VERDICT_WORDS = {
+    "potentially_eligible": "potentially eligible",
+    "ineligible": "ineligible",
+    "needs_information": "needs information",
+}
 
 
 def verdict_of(results: list[CriterionResult]) -> str:
@@ -29,8 +32,10 @@ def _strip_meta(resource: dict) -> dict:
 def input_hash(resources: list[dict], answers: list[Answer], as_of: str, rules_version: str) -> str:
     """SHA-256 of canonical JSON of what the decision rests on (contract.md)."""
     body = {
-        "resources": sorted((_strip_meta(r) for r in resources),
-                            key=lambda r: (r.get("resourceType", ""), str(r.get("id", "")))),
+        "resources": sorted(
+            (_strip_meta(r) for r in resources),
+            key=lambda r: (r.get("resourceType", ""), str(r.get("id", ""))),
+        ),
         "answers": sorted((a.to_dict() for a in answers), key=lambda a: json.dumps(a, sort_keys=True)),
         "as_of": as_of,
         "rules_version": rules_version,
@@ -81,9 +86,13 @@ class Report:
 
     def to_text(self) -> str:
         """Verdict, then what failed and why, then what to ask or repeat, then what passed."""
-        lines = [f"{self.patient}  {self.trial}  as of {self.as_of}",
-                 f"Verdict: {VERDICT_WORDS[self.verdict]}"]
-        groups = {s: [r for r in self.criteria if r.status == s] for s in ("fail", "unknown", "pass", "pending")}
+        lines = [
+            f"{self.patient}  {self.trial}  as of {self.as_of}",
+            f"Verdict: {VERDICT_WORDS[self.verdict]}",
+        ]
+        groups = {
+            s: [r for r in self.criteria if r.status == s] for s in ("fail", "unknown", "pass", "pending")
+        }
         if groups["fail"]:
             lines.append("")
             lines.append("Rules the patient out:")
@@ -91,7 +100,9 @@ class Report:
         if groups["unknown"]:
             lines.append("")
             lines.append(f"To ask or repeat ({len(groups['unknown'])}):")
-            lines += [f"  ? {r.id}: {r.reason}" + (" [conflict]" if r.conflict else "") for r in groups["unknown"]]
+            lines += [
+                f"  ? {r.id}: {r.reason}" + (" [conflict]" if r.conflict else "") for r in groups["unknown"]
+            ]
         if groups["pass"]:
             lines.append("")
             lines.append(f"Met from the record ({len(groups['pass'])}):")

@@ -39,14 +39,18 @@ class Trial:
 @lru_cache(maxsize=8)
 def load_trial(trial_id: str = "NCT03951597") -> Trial:
     folder = pkg_resources.files("eligibility").joinpath("trials", trial_id)
-    texts = {name: folder.joinpath(name).read_text("utf-8")
-             for name in ("trial.yaml", "valuesets.yaml", "questions.yaml")
-             if folder.joinpath(name).is_file()}
+    texts = {
+        name: folder.joinpath(name).read_text("utf-8")
+        for name in ("trial.yaml", "valuesets.yaml", "questions.yaml")
+        if folder.joinpath(name).is_file()
+    }
     spec = yaml.safe_load(texts["trial.yaml"])
     digest = hashlib.sha256("".join(texts[k] for k in sorted(texts)).encode()).hexdigest()[:12]
     criteria = tuple(
         Criterion(
-            id=c["id"], kind=c["kind"], evaluator=c["evaluator"],
+            id=c["id"],
+            kind=c["kind"],
+            evaluator=c["evaluator"],
             params={k: v for k, v in c.items() if k not in ("id", "kind", "evaluator", "ask")},
             ask=tuple(c.get("ask", ())),
         )
@@ -54,9 +58,12 @@ def load_trial(trial_id: str = "NCT03951597") -> Trial:
     )
     questions = yaml.safe_load(texts.get("questions.yaml", "questions: []"))["questions"]
     return Trial(
-        id=spec["trial"], title=spec["title"],
+        id=spec["trial"],
+        title=spec["title"],
         # The data's digest is part of the version: edited rules never pass for old ones.
         rules_version=f"{spec['trial']}-{spec['rules_version']}+{digest}",
-        criteria=criteria, valuesets=load_valuesets(yaml.safe_load(texts["valuesets.yaml"])),
-        windows=spec["windows"], questions=tuple(questions or ()),
+        criteria=criteria,
+        valuesets=load_valuesets(yaml.safe_load(texts["valuesets.yaml"])),
+        windows=spec["windows"],
+        questions=tuple(questions or ()),
     )

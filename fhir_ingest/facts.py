@@ -139,9 +139,7 @@ class Catalogue:
 
 @lru_cache(maxsize=1)
 def catalogue() -> Catalogue:
-    raw = yaml.safe_load(
-        pkg_resources.files("fhir_ingest").joinpath("data/labs.yaml").read_text("utf-8")
-    )
+    raw = yaml.safe_load(pkg_resources.files("fhir_ingest").joinpath("data/labs.yaml").read_text("utf-8"))
     by_code: dict[str, str] = {}
     units: dict[str, dict[str, float]] = {}
     canonical: dict[str, str] = {}
@@ -239,12 +237,16 @@ def _coded_number(concept: dict | None) -> float | None:
 
 
 def _obs_date(obs: dict) -> str | None:
-    return day(obs.get("effectiveDateTime")) or day((obs.get("effectivePeriod") or {}).get("start")) or day(
-        obs.get("issued")
+    return (
+        day(obs.get("effectiveDateTime"))
+        or day((obs.get("effectivePeriod") or {}).get("start"))
+        or day(obs.get("issued"))
     )
 
 
-def _range(ref_ranges: list | None, accepted: dict[str, float], obs_unit: str | None) -> tuple[float | None, float | None]:
+def _range(
+    ref_ranges: list | None, accepted: dict[str, float], obs_unit: str | None
+) -> tuple[float | None, float | None]:
     """Low/high in the canonical unit: from low/high quantities, else parsed from text."""
     for rr in ref_ranges or []:
         low = high = None
@@ -317,15 +319,19 @@ def _measurement(analyte: str, ref: str, when: str, holder: dict, code_concept: 
         m.original_value = holder["valueCodeableConcept"].get("text") or next(
             (c.display or c.code for c in codings(holder["valueCodeableConcept"])), None
         )
-        m.value = _coded_number(holder["valueCodeableConcept"]) if analyte in (
-            "ecog", "karnofsky", "child_pugh") else None
+        m.value = (
+            _coded_number(holder["valueCodeableConcept"])
+            if analyte in ("ecog", "karnofsky", "child_pugh")
+            else None
+        )
     elif isinstance(holder.get("valueString"), str):
         m.original_value = holder["valueString"]
         num = re.fullmatch(r"\s*([<>]=?)?\s*(\d+(?:\.\d+)?)\s*", holder["valueString"])
         if num and analyte in ("ecog", "karnofsky", "child_pugh"):
             m.value = float(num.group(2))
-    m.qualitative = qualitative(holder.get("valueCodeableConcept"), holder.get("valueString"),
-                                holder.get("interpretation"))
+    m.qualitative = qualitative(
+        holder.get("valueCodeableConcept"), holder.get("valueString"), holder.get("interpretation")
+    )
     if analyte == "child_pugh":
         # A class letter is kept as text; rules read "A"/"B"/"C" from it.
         m.text = " ".join(filter(None, [m.text, str(m.original_value or "")]))
@@ -386,8 +392,13 @@ def _condition(c: dict, as_of: str) -> ConditionFact | None:
     if abatement and abatement <= as_of and clinical is None:
         clinical = "past"
     return ConditionFact(
-        ref=ref_of(c), codings=codings(c.get("code")), text=" ".join(concept_words(c.get("code"))),
-        clinical=clinical, suspected=ver in _SUSPECTED, onset=onset, recorded=recorded,
+        ref=ref_of(c),
+        codings=codings(c.get("code")),
+        text=" ".join(concept_words(c.get("code"))),
+        clinical=clinical,
+        suspected=ver in _SUSPECTED,
+        onset=onset,
+        recorded=recorded,
         abatement=abatement,
     )
 
@@ -496,9 +507,17 @@ def _medication(res: dict, by_ref: dict[str, dict], as_of: date) -> MedicationUs
         return None
     route, route_text = _route((dosage or {}).get("route"))
     return MedicationUse(
-        ref=ref_of(res), kind=kind, codings=codings(concept), names=names, status=status,
-        date=when, ever=ever, current=current and ever, recent_admin_only=recent_admin,
-        route=route, route_text=route_text,
+        ref=ref_of(res),
+        kind=kind,
+        codings=codings(concept),
+        names=names,
+        status=status,
+        date=when,
+        ever=ever,
+        current=current and ever,
+        recent_admin_only=recent_admin,
+        route=route,
+        route_text=route_text,
         daily_dose_mg=_daily_dose_mg(dosage) if kind != "MedicationAdministration" else None,
     )
 
@@ -514,10 +533,12 @@ def _allergy(a: dict, as_of: str) -> AllergyFact | None:
         return None
     concepts = [a.get("code")] + [r.get("substance") for r in a.get("reaction") or []]
     return AllergyFact(
-        ref=ref_of(a), type=a.get("type"),
+        ref=ref_of(a),
+        type=a.get("type"),
         codings=tuple(c for concept in concepts for c in codings(concept)),
         names=tuple(w for concept in concepts for w in concept_words(concept)),
-        clinical=_status_code(a.get("clinicalStatus")), date=when,
+        clinical=_status_code(a.get("clinicalStatus")),
+        date=when,
     )
 
 
@@ -529,13 +550,18 @@ def _report(r: dict, as_of: str) -> ReportFact | None:
     loinc = {c.code for c in codings(r.get("code")) if c.system == LOINC}
     if not (cat_codes & {"SP", "PAT", "CP"} or loinc & PATHOLOGY_LOINC):
         return None
-    when = day(r.get("effectiveDateTime")) or day((r.get("effectivePeriod") or {}).get("start")) or day(
-        r.get("issued"))
+    when = (
+        day(r.get("effectiveDateTime"))
+        or day((r.get("effectivePeriod") or {}).get("start"))
+        or day(r.get("issued"))
+    )
     if when and when > as_of:
         return None
     cytology = "CP" in cat_codes and not (cat_codes & {"SP", "PAT"})
     return ReportFact(
-        ref=ref_of(r), date=when, cytology=cytology,
+        ref=ref_of(r),
+        date=when,
+        cytology=cytology,
         codings=tuple(c for concept in r.get("conclusionCode") or [] for c in codings(concept)),
         conclusion=(r.get("conclusion") or "").lower(),
     )
@@ -582,8 +608,18 @@ def extract(resources: list[dict], as_of: date) -> Facts:
     return facts
 
 
-FACT_TYPES = frozenset({"Patient", "Condition", "MedicationRequest", "MedicationStatement",
-                        "MedicationAdministration", "Medication", "AllergyIntolerance", "DiagnosticReport"})
+FACT_TYPES = frozenset(
+    {
+        "Patient",
+        "Condition",
+        "MedicationRequest",
+        "MedicationStatement",
+        "MedicationAdministration",
+        "Medication",
+        "AllergyIntolerance",
+        "DiagnosticReport",
+    }
+)
 
 
 def is_used(resource: dict) -> bool:

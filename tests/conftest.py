@@ -43,8 +43,9 @@ def _free_port() -> int:
 def smart_client() -> SmartClient:
     """A SMART Backend Services client whose public key the test HAPI server trusts."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     return SmartClient(client_id="prescreen-tests", private_key_pem=pem, key_id="test-key-1")
 
 
@@ -59,19 +60,36 @@ def fhir_server(tmp_path_factory, smart_client):
     jwks.write_text(json.dumps({"keys": [jwk]}))
     port = int(os.environ.get("PRESCREEN_TEST_FHIR_PORT") or _free_port())
     token = secrets.token_urlsafe(24)
-    env = dict(os.environ, PRESCREEN_FHIR_PORT=str(port), PRESCREEN_FHIR_TOKEN=token,
-               PRESCREEN_FHIR_RUN_DIR=str(run_dir), PRESCREEN_FHIR_SMART_JWKS=str(jwks),
-               PRESCREEN_FHIR_SMART_CLIENT_ID=smart_client.client_id)
+    env = dict(
+        os.environ,
+        PRESCREEN_FHIR_PORT=str(port),
+        PRESCREEN_FHIR_TOKEN=token,
+        PRESCREEN_FHIR_RUN_DIR=str(run_dir),
+        PRESCREEN_FHIR_SMART_JWKS=str(jwks),
+        PRESCREEN_FHIR_SMART_CLIENT_ID=smart_client.client_id,
+    )
     env.pop("PRESCREEN_FHIR_DB_DIR", None)
-    start = subprocess.run(["bash", str(REPO / "fhir_server" / "start.sh")], env=env,
-                           capture_output=True, text=True)
+    start = subprocess.run(
+        ["bash", str(REPO / "fhir_server" / "start.sh")], env=env, capture_output=True, text=True
+    )
     if start.returncode != 0:
         pytest.fail(f"HAPI FHIR did not start:\n{start.stdout}\n{start.stderr}")
     print(start.stdout.strip(), file=sys.stderr)
     base = f"http://127.0.0.1:{port}/fhir"
     try:
-        load = subprocess.run([sys.executable, str(REPO / "tools" / "load_fhir.py"), str(COHORT),
-                               "--fhir-base", base, "--token", token], capture_output=True, text=True)
+        load = subprocess.run(
+            [
+                sys.executable,
+                str(REPO / "tools" / "load_fhir.py"),
+                str(COHORT),
+                "--fhir-base",
+                base,
+                "--token",
+                token,
+            ],
+            capture_output=True,
+            text=True,
+        )
         if load.returncode != 0:
             pytest.fail(f"loading the cohort failed:\n{load.stdout}\n{load.stderr}")
         yield base, token

@@ -15,8 +15,9 @@ AS_OF = "2026-11-24"
 
 
 def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([PRESCREEN, *args], capture_output=True, text=True, timeout=120,
-                          env=dict(os.environ, **(env or {})))
+    return subprocess.run(
+        [PRESCREEN, *args], capture_output=True, text=True, timeout=120, env=dict(os.environ, **(env or {}))
+    )
 
 
 def test_check_from_folder_prints_contract_json():
@@ -66,8 +67,13 @@ def test_unknown_patient_on_server(fhir_base, fhir_token):
 
 def test_server_without_token_names_the_auth_failure(fhir_base):
     env = {k: v for k, v in os.environ.items() if k != "PRESCREEN_FHIR_TOKEN"}
-    out = subprocess.run([PRESCREEN, "check", "icc-001", "--fhir-base", fhir_base], capture_output=True,
-                         text=True, env=env, timeout=120)
+    out = subprocess.run(
+        [PRESCREEN, "check", "icc-001", "--fhir-base", fhir_base],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert out.returncode != 0
     assert "401" in out.stderr
 

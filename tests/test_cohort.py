@@ -35,7 +35,11 @@ def test_cohort_has_at_least_twenty_candidates():
 def test_engine_matches_designed_expectations(reports, pid):
     want = EXPECTED["patients"][pid]
     got = {r.id: r.status for r in reports[pid].criteria}
-    diffs = {cid: (want["criteria"][cid], got[cid]) for cid in want["criteria"] if want["criteria"][cid] != got[cid]}
+    diffs = {
+        cid: (want["criteria"][cid], got[cid])
+        for cid in want["criteria"]
+        if want["criteria"][cid] != got[cid]
+    }
     assert diffs == {}, f"{pid} ({want['story']}): expected vs engine {diffs}"
     assert reports[pid].verdict == want["verdict"]
 
@@ -49,7 +53,9 @@ def test_every_status_the_record_can_produce_is_covered(reports):
     declared = {cid: set(entry) for cid, entry in EXPECTED["coverage"].items()}
     ids = [c.id for c in load_trial().criteria]
     assert sorted(declared) == sorted(ids)
-    missing = {cid: declared[cid] - seen.get(cid, set()) for cid in ids if declared[cid] - seen.get(cid, set())}
+    missing = {
+        cid: declared[cid] - seen.get(cid, set()) for cid in ids if declared[cid] - seen.get(cid, set())
+    }
     assert missing == {}
     # Every criterion the record can settle shows both a settled and an unsettled patient.
     for cid in ids:

@@ -76,8 +76,12 @@ def lab_evidence(m: Measurement, value: float | None = None) -> Evidence:
     if m.original_unit is not None and m.original_unit != m.unit:
         note = f"reported {m.comparator or ''}{m.original_value} {m.original_unit}"
     return Evidence(
-        source="record", reference=m.ref, value=num(value if value is not None else m.value),
-        unit=m.unit or None, date=m.date, note=note,
+        source="record",
+        reference=m.ref,
+        value=num(value if value is not None else m.value),
+        unit=m.unit or None,
+        date=m.date,
+        note=note,
     )
 
 
@@ -127,8 +131,9 @@ def at_most(m: Measurement, limit: float, value: float | None = None) -> Status:
 # --- common finders -------------------------------------------------------------------------
 
 
-def latest_in_window(ctx: Ctx, analyte: str, label: str, days: int | None = None
-                     ) -> tuple[Measurement | None, Outcome | None]:
+def latest_in_window(
+    ctx: Ctx, analyte: str, label: str, days: int | None = None
+) -> tuple[Measurement | None, Outcome | None]:
     """The latest usable value in the window, or the unknown Outcome saying why there is none."""
     days = ctx.windows["labs"] if days is None else days
     values = ctx.facts.latest(analyte)
@@ -136,8 +141,9 @@ def latest_in_window(ctx: Ctx, analyte: str, label: str, days: int | None = None
         return None, Outcome("unknown", f"no {label} result in the record")
     m = values[0]
     if not ctx.in_window(m.date, days):
-        return None, Outcome("unknown", f"{label}: stale: last value {m.date} (older than {days} days)",
-                             [lab_evidence(m)])
+        return None, Outcome(
+            "unknown", f"{label}: stale: last value {m.date} (older than {days} days)", [lab_evidence(m)]
+        )
     if m.unit_error:
         return None, Outcome("unknown", f"{label}: {m.unit_error} on {m.date}", [lab_evidence(m)])
     return m, None

@@ -47,22 +47,32 @@ def ecog_zero(ctx: Ctx) -> Outcome:
     kps, _ = latest_in_window(ctx, "karnofsky", "Karnofsky")
     if ecog is not None and ecog.value is not None and (kps is None or ecog.date >= kps.date):
         status = "pass" if ecog.value == 0 else "fail"
-        return Outcome(status, f"ECOG {fmt(ecog.value)} on {ecog.date}" + (" = 0" if status == "pass" else " >= 1"),
-                       [lab_evidence(ecog)])
+        return Outcome(
+            status,
+            f"ECOG {fmt(ecog.value)} on {ecog.date}" + (" = 0" if status == "pass" else " >= 1"),
+            [lab_evidence(ecog)],
+        )
     if kps is not None and kps.value is not None:
         if kps.value >= 100:
             return Outcome("pass", f"Karnofsky {fmt(kps.value)} on {kps.date} (ECOG 0)", [lab_evidence(kps)])
         if kps.value <= 80:
-            return Outcome("fail", f"Karnofsky {fmt(kps.value)} on {kps.date} (ECOG >= 1)", [lab_evidence(kps)])
-        return Outcome("unknown", f"Karnofsky {fmt(kps.value)} on {kps.date}: ECOG 0 or 1, ask",
-                       [lab_evidence(kps)])
+            return Outcome(
+                "fail", f"Karnofsky {fmt(kps.value)} on {kps.date} (ECOG >= 1)", [lab_evidence(kps)]
+            )
+        return Outcome(
+            "unknown", f"Karnofsky {fmt(kps.value)} on {kps.date}: ECOG 0 or 1, ask", [lab_evidence(kps)]
+        )
     if ecog is not None:
         return Outcome("unknown", f"ECOG on {ecog.date} could not be read", [lab_evidence(ecog)])
-    return Outcome("unknown", ecog_missing.reason if ecog_missing else "ECOG not recorded",
-                   ecog_missing.evidence if ecog_missing else [])
+    return Outcome(
+        "unknown",
+        ecog_missing.reason if ecog_missing else "ECOG not recorded",
+        ecog_missing.evidence if ecog_missing else [],
+    )
 
 
 # --- Child-Pugh ---------------------------------------------------------------------------
+
 
 def _points(value_range: tuple[float, float], cuts: list[tuple[float, float, int]]) -> set[int]:
     """Points a value interval can score; cuts are (low, high, points) with inclusive ends."""
@@ -70,8 +80,8 @@ def _points(value_range: tuple[float, float], cuts: list[tuple[float, float, int
     return {pts for (a, b, pts) in cuts if not (hi < a or lo > b)}
 
 
-BILI = [(float("-inf"), 1.9999, 1), (2.0, 3.0, 2), (3.0001, float("inf"), 3)]      # mg/dL
-ALB = [(3.5001, float("inf"), 1), (2.8, 3.5, 2), (float("-inf"), 2.7999, 3)]      # g/dL
+BILI = [(float("-inf"), 1.9999, 1), (2.0, 3.0, 2), (3.0001, float("inf"), 3)]  # mg/dL
+ALB = [(3.5001, float("inf"), 1), (2.8, 3.5, 2), (float("-inf"), 2.7999, 3)]  # g/dL
 INR = [(float("-inf"), 1.6999, 1), (1.7, 2.3, 2), (2.3001, float("inf"), 3)]
 GRADES = {"none": {1}, "mild": {2}, "grade_1_2": {2}, "moderate_severe": {3}, "grade_3_4": {3}}
 
@@ -88,8 +98,11 @@ def _finding_points(ctx: Ctx, vs: str, answer_id: str, label: str) -> tuple[set[
     if answer is not None and answer.value in GRADES:
         return GRADES[answer.value], [Evidence(source=answer.by, value=answer.value, note=label)], ""
     window = ctx.windows["labs"]
-    current = [c for c in conditions_in(ctx, vs) if c.clinical == "current" and not c.suspected
-               and ctx.finding_in_window(c, window)]
+    current = [
+        c
+        for c in conditions_in(ctx, vs)
+        if c.clinical == "current" and not c.suspected and ctx.finding_in_window(c, window)
+    ]
     if current:
         return {2, 3}, [cond_evidence(current[0], f"current {label} in the last {window} days")], ""
     return {1, 2, 3}, [], f"{label} not known"
@@ -97,8 +110,11 @@ def _finding_points(ctx: Ctx, vs: str, answer_id: str, label: str) -> tuple[set[
 
 def computed_child_pugh(ctx: Ctx) -> tuple[int, int, list[Evidence], list[str], list[Measurement]]:
     parts, evidence, gaps, labs = [], [], [], []
-    for analyte, label, cuts in (("bilirubin", "bilirubin", BILI), ("albumin", "albumin", ALB),
-                                 ("inr", "INR", INR)):
+    for analyte, label, cuts in (
+        ("bilirubin", "bilirubin", BILI),
+        ("albumin", "albumin", ALB),
+        ("inr", "INR", INR),
+    ):
         pts, m, gap = _lab_points(ctx, analyte, label, cuts)
         parts.append(pts)
         if m:
@@ -106,8 +122,10 @@ def computed_child_pugh(ctx: Ctx) -> tuple[int, int, list[Evidence], list[str], 
             labs.append(m)
         if gap:
             gaps.append(gap)
-    for vs, qid, label in (("ascites", "ascites", "ascites"), ("encephalopathy", "encephalopathy",
-                                                                "encephalopathy")):
+    for vs, qid, label in (
+        ("ascites", "ascites", "ascites"),
+        ("encephalopathy", "encephalopathy", "encephalopathy"),
+    ):
         pts, ev, gap = _finding_points(ctx, vs, qid, label)
         parts.append(pts)
         evidence += ev
@@ -133,19 +151,22 @@ def child_pugh_a(ctx: Ctx) -> Outcome:
         if not (newer and lo >= 7):
             status = "pass" if cls == "A" else "fail"
             score = f" (score {fmt(recorded.value)})" if recorded.value is not None else ""
-            return Outcome(status, f"Child-Pugh class {cls}{score} recorded on {recorded.date}",
-                           [lab_evidence(recorded)])
+            return Outcome(
+                status, f"Child-Pugh class {cls}{score} recorded on {recorded.date}", [lab_evidence(recorded)]
+            )
     if hi <= 6:
         return Outcome("pass", f"Child-Pugh computed {lo}-{hi}: class A", evidence)
     if lo >= 7:
         extra = " (newer labs than the recorded class)" if recorded is not None else ""
         return Outcome("fail", f"Child-Pugh computed at least {lo}: not class A{extra}", evidence)
     unanswered = tuple(q for q in ("ascites", "encephalopathy") if f"{q} not known" in gaps)
-    return Outcome("unknown", f"Child-Pugh between {lo} and {hi}: " + "; ".join(gaps), evidence,
-                   inputs=unanswered)
+    return Outcome(
+        "unknown", f"Child-Pugh between {lo} and {hi}: " + "; ".join(gaps), evidence, inputs=unanswered
+    )
 
 
 # --- pregnancy ------------------------------------------------------------------------------
+
 
 @evaluator("pregnancy")
 def pregnancy(ctx: Ctx) -> Outcome:
@@ -170,10 +191,15 @@ def pregnancy(ctx: Ctx) -> Outcome:
     current = [c for c in conditions_in(ctx, "pregnancy") if c.clinical == "current"]
     recent = [c for c in current if ctx.finding_in_window(c, window) and not c.suspected]
     if recent:
-        return Outcome("fail", f"current pregnancy or lactation recorded {recent[0].date}",
-                       [cond_evidence(recent[0])])
+        return Outcome(
+            "fail", f"current pregnancy or lactation recorded {recent[0].date}", [cond_evidence(recent[0])]
+        )
     if current:
-        return Outcome("unknown", "an older or unconfirmed pregnancy/lactation entry: ask",
-                       [cond_evidence(current[0])])
-    return Outcome("unknown", "ask: not pregnant, not breastfeeding, agrees to contraception"
-                   + ("" if gender else " (sex not recorded)"))
+        return Outcome(
+            "unknown", "an older or unconfirmed pregnancy/lactation entry: ask", [cond_evidence(current[0])]
+        )
+    return Outcome(
+        "unknown",
+        "ask: not pregnant, not breastfeeding, agrees to contraception"
+        + ("" if gender else " (sex not recorded)"),
+    )

@@ -8,8 +8,13 @@ from fhir_ingest.facts import MedicationUse
 
 
 def med_evidence(m: MedicationUse, matched: str, note: str | None = None) -> Evidence:
-    return Evidence(source="record", reference=m.ref, value=matched, date=m.date,
-                    note=note or f"{m.kind} {m.status}".strip())
+    return Evidence(
+        source="record",
+        reference=m.ref,
+        value=matched,
+        date=m.date,
+        note=note or f"{m.kind} {m.status}".strip(),
+    )
 
 
 def matching(ctx: Ctx, vs_name: str) -> list[tuple[MedicationUse, str]]:
@@ -28,8 +33,11 @@ def prior_drug(ctx: Ctx) -> Outcome:
     used = [(m, hit) for m, hit in matching(ctx, ctx.params["valueset"]) if m.ever]
     if used:
         m, hit = used[0]
-        return Outcome("fail", f"prior {label}: {hit} ({m.kind} {m.date or 'undated'})",
-                       [med_evidence(m, hit) for m, hit in used])
+        return Outcome(
+            "fail",
+            f"prior {label}: {hit} ({m.kind} {m.date or 'undated'})",
+            [med_evidence(m, hit) for m, hit in used],
+        )
     return Outcome("unknown", f"no record of {label}; another hospital may have given one: ask")
 
 
@@ -57,8 +65,11 @@ def immunosuppression(ctx: Ctx) -> Outcome:
             if m.recent_admin_only:
                 asks.append(med_evidence(m, hit, "administered in the last 28 days: ongoing therapy?"))
             continue
-        systemic_class = any(c.code.upper().startswith("H02") for c in m.codings if "atc" in c.system.lower()
-                             or "whocc" in c.system.lower())
+        systemic_class = any(
+            c.code.upper().startswith("H02")
+            for c in m.codings
+            if "atc" in c.system.lower() or "whocc" in c.system.lower()
+        )
         if m.route != "systemic" and not (m.route is None and systemic_class):
             # ATC H02 is itself systemic; otherwise an unknown route cannot be assumed.
             asks.append(med_evidence(m, hit, "current steroid, route not given"))
@@ -68,8 +79,14 @@ def immunosuppression(ctx: Ctx) -> Outcome:
             asks.append(med_evidence(m, hit, "current systemic steroid, daily dose not structured"))
             continue
         pred = m.daily_dose_mg * factor
-        ev = Evidence(source="derived", reference=m.ref, value=num(pred), unit="mg/day prednisone-equivalent",
-                      date=m.date, note=f"{hit} {fmt(m.daily_dose_mg)} mg/day")
+        ev = Evidence(
+            source="derived",
+            reference=m.ref,
+            value=num(pred),
+            unit="mg/day prednisone-equivalent",
+            date=m.date,
+            note=f"{hit} {fmt(m.daily_dose_mg)} mg/day",
+        )
         (fails if pred > limit else checked).append(ev)
     for m, hit in matching(ctx, "immunosuppressant"):
         if m.route in ("inhaled", "topical"):
@@ -83,13 +100,22 @@ def immunosuppression(ctx: Ctx) -> Outcome:
             if c.clinical != "past":
                 asks.append(cond_evidence(c, "long-term drug therapy flag"))
     if fails:
-        return Outcome("fail", f"ongoing systemic steroid above {limit} mg/day prednisone-equivalent "
-                               "or a systemic immunosuppressant", fails)
+        return Outcome(
+            "fail",
+            f"ongoing systemic steroid above {limit} mg/day prednisone-equivalent "
+            "or a systemic immunosuppressant",
+            fails,
+        )
     if asks:
-        return Outcome("unknown", "a steroid or immunosuppressant whose dose, route or continuation is unclear: ask",
-                       asks + checked)
+        return Outcome(
+            "unknown",
+            "a steroid or immunosuppressant whose dose, route or continuation is unclear: ask",
+            asks + checked,
+        )
     if checked:
-        return Outcome("pass", f"current systemic steroid at or below {limit} mg/day prednisone-equivalent", checked)
+        return Outcome(
+            "pass", f"current systemic steroid at or below {limit} mg/day prednisone-equivalent", checked
+        )
     return Outcome("pass", "no current systemic steroid or immunosuppressant in the record")
 
 
@@ -101,8 +127,13 @@ def platinum_allergy(ctx: Ctx) -> Outcome:
         hit = vs.first(a.codings, a.names)
         if not hit:
             continue
-        ev = Evidence(source="record", reference=a.ref, value=hit, date=a.date,
-                      note=f"{a.type or 'type not given'}, {a.clinical or 'status not given'}")
+        ev = Evidence(
+            source="record",
+            reference=a.ref,
+            value=hit,
+            date=a.date,
+            note=f"{a.type or 'type not given'}, {a.clinical or 'status not given'}",
+        )
         (asks if a.type == "intolerance" else fails).append(ev)
     if fails:
         return Outcome("fail", "allergy or hypersensitivity to a platinum drug", fails)

@@ -10,8 +10,13 @@ from fhir_ingest.facts import ReportFact
 
 
 def _report_ev(r: ReportFact, code: str) -> Evidence:
-    return Evidence(source="record", reference=r.ref, value=code, date=r.date,
-                    note="cytology report" if r.cytology else "pathology report")
+    return Evidence(
+        source="record",
+        reference=r.ref,
+        value=code,
+        date=r.date,
+        note="cytology report" if r.cytology else "pathology report",
+    )
 
 
 def _reports_with(ctx: Ctx, vs_name: str) -> list[tuple[ReportFact, str]]:
@@ -40,16 +45,24 @@ def icc_histology(ctx: Ctx) -> Outcome:
     histology = [(r, c) for r, c in icc if not r.cytology]
     if histology:
         r, code = histology[0]
-        return Outcome("pass", f"pathology report {r.date} confirms intrahepatic cholangiocarcinoma ({code})",
-                       [_report_ev(r, code)])
+        return Outcome(
+            "pass",
+            f"pathology report {r.date} confirms intrahepatic cholangiocarcinoma ({code})",
+            [_report_ev(r, code)],
+        )
     if icc:
         r, code = icc[0]
-        return Outcome("unknown", "cytology only: ask whether histopathology confirmed ICC", [_report_ev(r, code)])
+        return Outcome(
+            "unknown", "cytology only: ask whether histopathology confirmed ICC", [_report_ev(r, code)]
+        )
     unspecified = _reports_with(ctx, "cholangio_unspecified_site")
     if unspecified:
         r, code = unspecified[0]
-        return Outcome("unknown", "pathology says cholangiocarcinoma without the intrahepatic site: ask",
-                       [_report_ev(r, code)])
+        return Outcome(
+            "unknown",
+            "pathology says cholangiocarcinoma without the intrahepatic site: ask",
+            [_report_ev(r, code)],
+        )
     conds = [c for c in conditions_in(ctx, "icc") if not c.suspected]
     ev = [cond_evidence(conds[0], "ICC diagnosis without a pathology report")] if conds else []
     return Outcome("unknown", "no pathology report confirming ICC in the record: ask", ev)
@@ -57,13 +70,19 @@ def icc_histology(ctx: Ctx) -> Outcome:
 
 @evaluator("other_liver_histology")
 def other_liver_histology(ctx: Ctx) -> Outcome:
-    bad_reports = [(r, c) for vs in ("hcc", "combined_hcc_cca", "other_liver_malignancy")
-                   for r, c in _reports_with(ctx, vs)]
+    bad_reports = [
+        (r, c)
+        for vs in ("hcc", "combined_hcc_cca", "other_liver_malignancy")
+        for r, c in _reports_with(ctx, vs)
+    ]
     histology_bad = [(r, c) for r, c in bad_reports if not r.cytology]
     if histology_bad:
         r, code = histology_bad[0]
-        return Outcome("fail", f"pathology report {r.date} shows a non-cholangiocarcinoma component ({code})",
-                       [_report_ev(r, code)])
+        return Outcome(
+            "fail",
+            f"pathology report {r.date} shows a non-cholangiocarcinoma component ({code})",
+            [_report_ev(r, code)],
+        )
     icc_reports = [(r, c) for r, c in _reports_with(ctx, "icc") if not r.cytology and _site_ok(ctx, r, c)]
     icc_conds = [c for c in conditions_in(ctx, "icc") if not c.suspected]
     other_conds = [c for vs in ("hcc", "other_liver_malignancy") for c in conditions_in(ctx, vs)]
@@ -71,16 +90,26 @@ def other_liver_histology(ctx: Ctx) -> Outcome:
     confirmed_other = [c for c in other_conds if not c.suspected]
     if confirmed_other and not icc_conds and not icc_reports:
         c = confirmed_other[0]
-        return Outcome("fail", "a liver cancer other than ICC is diagnosed and no ICC diagnosis",
-                       [cond_evidence(c)])
+        return Outcome(
+            "fail", "a liver cancer other than ICC is diagnosed and no ICC diagnosis", [cond_evidence(c)]
+        )
     if other_conds or unclear_conds or bad_reports:
-        ev = [cond_evidence(c) for c in other_conds + unclear_conds] + [_report_ev(r, c) for r, c in bad_reports]
-        return Outcome("unknown", "codes suggest another liver tumour component: ask whether pathology "
-                                  "showed any non-cholangiocarcinoma component", ev)
+        ev = [cond_evidence(c) for c in other_conds + unclear_conds] + [
+            _report_ev(r, c) for r, c in bad_reports
+        ]
+        return Outcome(
+            "unknown",
+            "codes suggest another liver tumour component: ask whether pathology "
+            "showed any non-cholangiocarcinoma component",
+            ev,
+        )
     if icc_reports:
         r, code = icc_reports[0]
-        return Outcome("pass", "ICC on pathology and no HCC, mixed or other component coded", [_report_ev(r, code)])
+        return Outcome(
+            "pass", "ICC on pathology and no HCC, mixed or other component coded", [_report_ev(r, code)]
+        )
     if icc_conds:
-        return Outcome("pass", "ICC diagnosis and no HCC, mixed or other component coded",
-                       [cond_evidence(icc_conds[0])])
+        return Outcome(
+            "pass", "ICC diagnosis and no HCC, mixed or other component coded", [cond_evidence(icc_conds[0])]
+        )
     return Outcome("unknown", "no confirmed ICC diagnosis in the record: ask about other tumour components")

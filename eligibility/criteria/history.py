@@ -22,8 +22,12 @@ def other_malignancy(ctx: Ctx) -> Outcome:
     excepted_past = ctx.vs("malignancy_excepted_if_past")
     ask_vs = ctx.vs("malignancy_ask")
     fails, asks = [], []
-    candidates = {c.ref: c for c in conditions_in(ctx, "malignancy", exclude="malignancy_not_other")
-                  + conditions_in(ctx, "malignancy_excepted_if_past") + conditions_in(ctx, "malignancy_ask")}
+    candidates = {
+        c.ref: c
+        for c in conditions_in(ctx, "malignancy", exclude="malignancy_not_other")
+        + conditions_in(ctx, "malignancy_excepted_if_past")
+        + conditions_in(ctx, "malignancy_ask")
+    }
     for c in candidates.values():
         codes = c.codings
         if any(papillary.match_coding(cd) for cd in codes):
@@ -37,8 +41,11 @@ def other_malignancy(ctx: Ctx) -> Outcome:
             fails.append(c)
     if fails:
         c = fails[0]
-        return Outcome("fail", f"another malignancy recorded ({c.codings[0].code if c.codings else c.text})",
-                       [cond_evidence(x) for x in fails])
+        return Outcome(
+            "fail",
+            f"another malignancy recorded ({c.codings[0].code if c.codings else c.text})",
+            [cond_evidence(x) for x in fails],
+        )
     if asks:
         return _unknown("a tumour entry that may be excepted or may be the ICC itself: ask", asks)
     return Outcome("unknown", ASK + " about other cancers")
@@ -57,8 +64,9 @@ def tuberculosis(ctx: Ctx) -> Outcome:
         else:
             asks.append(c)
     if fails:
-        return Outcome("fail", "active tuberculosis now or within the last year",
-                       [cond_evidence(c) for c in fails])
+        return Outcome(
+            "fail", "active tuberculosis now or within the last year", [cond_evidence(c) for c in fails]
+        )
     asks += conditions_in(ctx, "tuberculosis_ask")
     if asks:
         return _unknown("tuberculosis history (latent, old or over a year ago): ask about treatment", asks)
@@ -72,7 +80,8 @@ def autoimmune(ctx: Ctx) -> Outcome:
     fails, asks = [], []
     for c in conditions_in(ctx, "autoimmune"):
         excepted = any(ask_vs.match_coding(cd) for cd in c.codings) and not any(
-            systemic.match_coding(cd) for cd in c.codings)
+            systemic.match_coding(cd) for cd in c.codings
+        )
         if excepted:
             asks.append(c)
         elif c.suspected or c.clinical == "current":
@@ -108,10 +117,12 @@ def recent_bleeding(ctx: Ctx) -> Outcome:
     recent = [c for c in conditions_in(ctx, "bleeding") if ctx.in_window(c.date, window)]
     fails = [c for c in recent if not c.suspected]
     if fails:
-        return Outcome("fail", f"clinically significant bleeding within {window} days",
-                       [cond_evidence(c) for c in fails])
+        return Outcome(
+            "fail", f"clinically significant bleeding within {window} days", [cond_evidence(c) for c in fails]
+        )
     asks = [c for c in recent if c.suspected] + [
-        c for c in conditions_in(ctx, "bleeding_ask") if ctx.in_window(c.date, window)]
+        c for c in conditions_in(ctx, "bleeding_ask") if ctx.in_window(c.date, window)
+    ]
     if asks:
         return _unknown(f"a bleeding symptom within {window} days: ask whether clinically significant", asks)
     return Outcome("unknown", ASK + f" about bleeding in the last {window} days")
@@ -124,7 +135,8 @@ def substance_abuse(ctx: Ctx) -> Outcome:
     if fails:
         return Outcome("fail", "history of substance abuse or dependence", [cond_evidence(c) for c in fails])
     asks = [c for c in hits if c.suspected] + [
-        c for c in conditions_in(ctx, "substance_ask") if c not in hits]
+        c for c in conditions_in(ctx, "substance_ask") if c not in hits
+    ]
     if asks:
         return _unknown("substance use recorded without abuse or dependence: ask", asks)
     return Outcome("unknown", ASK + " about alcohol or drug abuse")

@@ -29,8 +29,11 @@ def lab_min(ctx: Ctx) -> Outcome:
         return missing
     status = at_least(m, p["min"])
     rel = {"pass": ">=", "fail": "<", "unknown": "vs"}[status]
-    return Outcome(status, f"{p['label']} {_shown(m)} {p['unit_label']} on {m.date} {rel} {fmt(p['min'])}",
-                   [lab_evidence(m)])
+    return Outcome(
+        status,
+        f"{p['label']} {_shown(m)} {p['unit_label']} on {m.date} {rel} {fmt(p['min'])}",
+        [lab_evidence(m)],
+    )
 
 
 def uln_check(ctx: Ctx, analyte: str, label: str, factor: float) -> Outcome:
@@ -55,8 +58,7 @@ def combine(parts: list[Outcome]) -> Outcome:
     for status in ("fail", "unknown"):
         hits = [o for o in parts if o.status == status]
         if hits:
-            return Outcome(status, "; ".join(o.reason for o in hits),
-                           [e for o in parts for e in o.evidence])
+            return Outcome(status, "; ".join(o.reason for o in hits), [e for o in parts for e in o.evidence])
     return Outcome("pass", "; ".join(o.reason for o in parts), [e for o in parts for e in o.evidence])
 
 
@@ -64,9 +66,7 @@ def combine(parts: list[Outcome]) -> Outcome:
 def lab_uln(ctx: Ctx) -> Outcome:
     p = ctx.params
     labels = {"alt": "ALT", "ast": "AST"}
-    return combine([
-        uln_check(ctx, a, labels.get(a, p["label"]), p["factor"]) for a in p["analytes"]
-    ])
+    return combine([uln_check(ctx, a, labels.get(a, p["label"]), p["factor"]) for a in p["analytes"]])
 
 
 def _in_range(m: Measurement) -> Status | None:
@@ -95,7 +95,9 @@ def _thyroid_hormone(ctx: Ctx, name: str) -> Outcome:
     label = ("free " if free else "total ") + name.upper()
     status = _in_range(governing)
     if status is None:
-        return Outcome("unknown", f"{label} on {governing.date}: no reference range", [lab_evidence(governing)])
+        return Outcome(
+            "unknown", f"{label} on {governing.date}: no reference range", [lab_evidence(governing)]
+        )
     text = f"{label} {_shown(governing)} {governing.unit} on {governing.date}"
     if status == "fail":
         return Outcome("fail", f"{text} outside its normal range", [lab_evidence(governing)])
@@ -121,8 +123,14 @@ def age_on(ctx: Ctx) -> tuple[int | None, Evidence | None]:
     if p is not None and p.birth_date is not None:
         d, b = ctx.as_of, p.birth_date
         years = d.year - b.year - ((d.month, d.day) < (b.month, b.day))
-        return years, Evidence(source="record", reference=p.ref, value=years, unit="years",
-                               date=b.isoformat(), note="age on the as-of date from birthDate")
+        return years, Evidence(
+            source="record",
+            reference=p.ref,
+            value=years,
+            unit="years",
+            date=b.isoformat(),
+            note="age on the as-of date from birthDate",
+        )
     a = ctx.answers.get("age_years")
     if a is not None and isinstance(a.value, (int, float)):
         return int(a.value), Evidence(source=a.by, value=int(a.value), unit="years", note="age as answered")
@@ -135,7 +143,11 @@ def _weight(ctx: Ctx) -> tuple[float | None, Evidence | None, str | None]:
         return m.value, lab_evidence(m), None
     a = ctx.answers.get("weight_kg")
     if a is not None and isinstance(a.value, (int, float)) and a.value > 0:
-        return float(a.value), Evidence(source=a.by, value=num(a.value), unit="kg", note="weight as answered"), None
+        return (
+            float(a.value),
+            Evidence(source=a.by, value=num(a.value), unit="kg", note="weight as answered"),
+            None,
+        )
     return None, None, missing.reason if missing else "no body weight"
 
 
@@ -146,8 +158,11 @@ def creatinine_clearance(ctx: Ctx) -> Outcome:
     if recorded is not None:
         status = at_least(recorded, limit)
         rel = {"pass": ">=", "fail": "<", "unknown": "vs"}[status]
-        return Outcome(status, f"creatinine clearance {_shown(recorded)} mL/min on {recorded.date} {rel} {limit}",
-                       [lab_evidence(recorded)])
+        return Outcome(
+            status,
+            f"creatinine clearance {_shown(recorded)} mL/min on {recorded.date} {rel} {limit}",
+            [lab_evidence(recorded)],
+        )
     scr, scr_missing = latest_in_window(ctx, "creatinine", "serum creatinine")
     age, age_ev = age_on(ctx)
     weight, weight_ev, weight_why = _weight(ctx)
@@ -163,9 +178,12 @@ def creatinine_clearance(ctx: Ctx) -> Outcome:
         gaps.append(weight_why)
     if gaps:
         only_weight = weight is None and len(gaps) == 1
-        return Outcome("unknown", "Cockcroft-Gault cannot be computed: " + "; ".join(gaps),
-                       [e for e in (age_ev, weight_ev) if e] + ([lab_evidence(scr)] if scr else []),
-                       inputs=("weight_kg",) if only_weight else ())
+        return Outcome(
+            "unknown",
+            "Cockcroft-Gault cannot be computed: " + "; ".join(gaps),
+            [e for e in (age_ev, weight_ev) if e] + ([lab_evidence(scr)] if scr else []),
+            inputs=("weight_kg",) if only_weight else (),
+        )
     base = (140 - age) * weight / (72 * scr.value)
     estimates = {"male": base, "female": base * 0.85}
     if gender in estimates:
@@ -176,13 +194,26 @@ def creatinine_clearance(ctx: Ctx) -> Outcome:
         sex_note = "sex unknown: both male and female formulas"
     statuses = {("pass" if v >= limit else "fail") for v in values}
     shown = " / ".join(fmt(v) for v in values)
-    evidence = [Evidence(source="derived", value=num(min(values)), unit="mL/min",
-                         note=f"Cockcroft-Gault ({sex_note}): {shown} mL/min"),
-                lab_evidence(scr), age_ev, weight_ev]
+    evidence = [
+        Evidence(
+            source="derived",
+            value=num(min(values)),
+            unit="mL/min",
+            note=f"Cockcroft-Gault ({sex_note}): {shown} mL/min",
+        ),
+        lab_evidence(scr),
+        age_ev,
+        weight_ev,
+    ]
     if len(statuses) > 1:
-        return Outcome("unknown", f"Cockcroft-Gault {shown} mL/min straddles {limit} with sex unknown", evidence)
+        return Outcome(
+            "unknown", f"Cockcroft-Gault {shown} mL/min straddles {limit} with sex unknown", evidence
+        )
     status = statuses.pop()
     rel = ">=" if status == "pass" else "<"
-    return Outcome(status, f"Cockcroft-Gault creatinine clearance {shown} mL/min {rel} {limit} "
-                           f"(creatinine {fmt(scr.value)} mg/dL, age {age}, weight {fmt(weight)} kg, {sex_note})",
-                   evidence)
+    return Outcome(
+        status,
+        f"Cockcroft-Gault creatinine clearance {shown} mL/min {rel} {limit} "
+        f"(creatinine {fmt(scr.value)} mg/dL, age {age}, weight {fmt(weight)} kg, {sex_note})",
+        evidence,
+    )

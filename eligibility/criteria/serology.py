@@ -37,13 +37,17 @@ def _hbv(ctx: Ctx) -> Outcome:
             return Outcome("pass", f"HBV DNA not detected on {dna.date}", [lab_evidence(dna)])
         raw = dna.original_value
         if isinstance(raw, (int, float)):
-            value = 10 ** raw if _log10(dna) else float(raw)
+            value = 10**raw if _log10(dna) else float(raw)
             lo, hi = interval(dna, value)
             if "cop" in unit:
                 status = at_most(dna, p["hbv_max_copies"], value)
-                return Outcome(status, f"HBV DNA {dna.comparator or ''}{fmt(value)} copies/mL on {dna.date} "
-                               f"{'<=' if status == 'pass' else '>' if status == 'fail' else 'vs'} "
-                               f"{p['hbv_max_copies']}", [lab_evidence(dna, value)])
+                return Outcome(
+                    status,
+                    f"HBV DNA {dna.comparator or ''}{fmt(value)} copies/mL on {dna.date} "
+                    f"{'<=' if status == 'pass' else '>' if status == 'fail' else 'vs'} "
+                    f"{p['hbv_max_copies']}",
+                    [lab_evidence(dna, value)],
+                )
             if "iu" in unit:
                 low_f, high_f = p["hbv_copies_per_iu"]
                 if hi * high_f <= p["hbv_max_copies"]:
@@ -52,11 +56,18 @@ def _hbv(ctx: Ctx) -> Outcome:
                     status = "fail"
                 else:
                     status = "unknown"
-                return Outcome(status, f"HBV DNA {dna.comparator or ''}{fmt(value)} IU/mL on {dna.date}: "
-                               f"{fmt(value * low_f)}-{fmt(value * high_f)} copies/mL by assay vs "
-                               f"{p['hbv_max_copies']}", [lab_evidence(dna, value)])
-            return Outcome("unknown", f"HBV DNA on {dna.date}: unrecognised unit '{dna.original_unit}'",
-                           [lab_evidence(dna)])
+                return Outcome(
+                    status,
+                    f"HBV DNA {dna.comparator or ''}{fmt(value)} IU/mL on {dna.date}: "
+                    f"{fmt(value * low_f)}-{fmt(value * high_f)} copies/mL by assay vs "
+                    f"{p['hbv_max_copies']}",
+                    [lab_evidence(dna, value)],
+                )
+            return Outcome(
+                "unknown",
+                f"HBV DNA on {dna.date}: unrecognised unit '{dna.original_unit}'",
+                [lab_evidence(dna)],
+            )
     hbsag = ctx.facts.latest("hbsag")
     if hbsag and ctx.in_window(hbsag[0].date, ctx.windows["serology"]):
         m = hbsag[0]
@@ -74,11 +85,15 @@ def _hcv(ctx: Ctx) -> Outcome:
         if rna.qualitative == "negative" and rna.value is None:
             return Outcome("pass", f"HCV RNA not detected on {rna.date}", [lab_evidence(rna)])
         if rna.value is not None:
-            value = 10 ** rna.value if _log10(rna) else rna.value
+            value = 10**rna.value if _log10(rna) else rna.value
             status = at_most(rna, limit, value)
             rel = {"pass": "<=", "fail": ">", "unknown": "vs"}[status]
-            return Outcome(status, f"HCV RNA {rna.comparator or ''}{fmt(value)} {rna.original_unit} on "
-                                   f"{rna.date} {rel} {limit}", [lab_evidence(rna, value)])
+            return Outcome(
+                status,
+                f"HCV RNA {rna.comparator or ''}{fmt(value)} {rna.original_unit} on "
+                f"{rna.date} {rel} {limit}",
+                [lab_evidence(rna, value)],
+            )
     anti = ctx.facts.latest("anti_hcv")
     if anti and ctx.in_window(anti[0].date, ctx.windows["serology"]):
         m = anti[0]
@@ -104,16 +119,27 @@ def hiv(ctx: Ctx) -> Outcome:
     conds = [c for c in conditions_in(ctx, "hiv_condition") if not c.suspected]
     if conds:
         return Outcome("fail", "HIV infection recorded", [cond_evidence(c) for c in conds])
-    confirm = [m for m in ctx.facts.latest("hiv_confirm")
-               if m.qualitative == "positive" or (m.value is not None and not m.comparator and m.value > 0)]
+    confirm = [
+        m
+        for m in ctx.facts.latest("hiv_confirm")
+        if m.qualitative == "positive" or (m.value is not None and not m.comparator and m.value > 0)
+    ]
     if confirm:
         m = confirm[0]
         return Outcome("fail", f"positive HIV confirmatory or RNA test on {m.date}", [lab_evidence(m)])
-    tests = sorted(ctx.facts.latest("hiv_screen") + ctx.facts.latest("hiv_confirm"),
-                   key=lambda m: (m.date, m.ref), reverse=True)
+    tests = sorted(
+        ctx.facts.latest("hiv_screen") + ctx.facts.latest("hiv_confirm"),
+        key=lambda m: (m.date, m.ref),
+        reverse=True,
+    )
     year = ctx.windows["serology"]
-    recent = [m for m in tests if ctx.in_window(m.date, year) and m.qualitative is not None
-              or (ctx.in_window(m.date, year) and m.comparator in ("<", "<="))]
+    recent = [
+        m
+        for m in tests
+        if ctx.in_window(m.date, year)
+        and m.qualitative is not None
+        or (ctx.in_window(m.date, year) and m.comparator in ("<", "<="))
+    ]
     if recent and (recent[0].qualitative == "negative" or recent[0].comparator in ("<", "<=")):
         m = recent[0]
         return Outcome("pass", f"HIV test negative on {m.date}", [lab_evidence(m)])

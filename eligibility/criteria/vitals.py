@@ -29,7 +29,8 @@ def _high(ctx: Ctx, r: Reading) -> bool | None:
     sys_, dia = r
     lim_s, lim_d = ctx.params["systolic"], ctx.params["diastolic"]
     if (sys_ and sys_.value is not None and sys_.value >= lim_s) or (
-            dia and dia.value is not None and dia.value >= lim_d):
+        dia and dia.value is not None and dia.value >= lim_d
+    ):
         return True
     if sys_ and dia and sys_.value is not None and dia.value is not None:
         return False
@@ -63,10 +64,16 @@ def hypertension(ctx: Ctx) -> Outcome:
         return Outcome("unknown", f"latest blood pressure {_shown(latest)} incomplete", _ev(latest))
     earlier = [r for r in readings[1:] if _reading_date(r) != _reading_date(latest)]
     if earlier and _high(ctx, earlier[0]):
-        return Outcome("fail", f"blood pressure {_shown(latest)} and {_shown(earlier[0])}: both >= 140/90",
-                       _ev(latest) + _ev(earlier[0]))
-    return Outcome("unknown", f"single high reading {_shown(latest)}: ask whether blood pressure is controlled",
-                   _ev(latest) + (_ev(earlier[0]) if earlier else []))
+        return Outcome(
+            "fail",
+            f"blood pressure {_shown(latest)} and {_shown(earlier[0])}: both >= 140/90",
+            _ev(latest) + _ev(earlier[0]),
+        )
+    return Outcome(
+        "unknown",
+        f"single high reading {_shown(latest)}: ask whether blood pressure is controlled",
+        _ev(latest) + (_ev(earlier[0]) if earlier else []),
+    )
 
 
 @evaluator("coagulation")
@@ -106,9 +113,16 @@ def coagulation(ctx: Ctx) -> Outcome:
     if fails:
         return Outcome("fail", "; ".join(dict.fromkeys(reasons)), fails)
     if asks:
-        return Outcome("unknown", "bleeding tendency, varices, a flag or a recent anticoagulant dose: ask",
-                       asks + ([lab_evidence(pt)] if pt_ok else []))
+        return Outcome(
+            "unknown",
+            "bleeding tendency, varices, a flag or a recent anticoagulant dose: ask",
+            asks + ([lab_evidence(pt)] if pt_ok else []),
+        )
     if not pt_ok:
         return pt_missing or Outcome("unknown", "PT not decisive", [lab_evidence(pt)] if pt else [])
-    return Outcome("pass", f"PT {fmt(pt.value)} s on {pt.date} <= {ctx.params['pt_max']} s; "
-                           "no coagulation defect or anticoagulant", [lab_evidence(pt)])
+    return Outcome(
+        "pass",
+        f"PT {fmt(pt.value)} s on {pt.date} <= {ctx.params['pt_max']} s; "
+        "no coagulation defect or anticoagulant",
+        [lab_evidence(pt)],
+    )
