@@ -82,3 +82,49 @@ def test_demo_runs_on_embedded_defaults():
     out = run("demo")
     assert out.returncode == 0, out.stderr
     assert "Verdict: " in out.stdout
+
+
+def test_check_through_faults_retries_and_reports(fhir_base, fhir_token):
+    """429, 503 and an invalid resource on the way: the report still comes, the bad resource
+    is named on stderr and skipped, and the retries really happened."""
+    from tests.support.fault_proxy import FaultProxy
+
+    with FaultProxy(fhir_base) as proxy:
+        proxy.inject("429", times=1, path_regex=r"/Observation", retry_after=1)
+        proxy.inject("503", times=1, path_regex=r"/Condition")
+        proxy.inject("invalid_resource", times=1, path_regex=r"/Observation")
+        out = run(
+            "check",
+            "icc-001",
+            "--fhir-base",
+            proxy.base_url,
+            "--as-of",
+            AS_OF,
+            env={"PRESCREEN_FHIR_TOKEN": fhir_token},
+        )
+        assert out.returncode == 0, out.stderr
+        assert proxy.count(fault="429") == 1 and proxy.count(fault="503") == 1
+        assert proxy.count(r"/Condition") >= 2  # the 503 was retried
+    report = json.loads(out.stdout)
+    assert len(report["criteria"]) == 36
+    assert "skipped" in out.stderr and "fault-invalid-1" in out.stderr
+
+
+def test_check_with_persistently_truncated_json_fails_in_one_line(fhir_base, fhir_token):
+    from tests.support.fault_proxy import FaultProxy
+
+    with FaultProxy(fhir_base) as proxy:
+        proxy.inject("truncate", times=50, path_regex=r"/Condition")
+        out = run(
+            "check",
+            "icc-001",
+            "--fhir-base",
+            proxy.base_url,
+            "--as-of",
+            AS_OF,
+            env={"PRESCREEN_FHIR_TOKEN": fhir_token},
+        )
+    assert out.returncode != 0
+    assert out.stdout == ""
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("prescreen: error:")
