@@ -53,7 +53,7 @@ def _auth_from_env():
 def open_source(fhir_base: str | None, fhir_dir: str | None):
     """A record source from the command line: a folder, or a FHIR server (flag or env)."""
     from fhir_ingest.client import FhirClient
-    from fhir_ingest.facts import LOINC, catalogue
+    from fhir_ingest.facts import observation_codes, observation_texts
     from fhir_ingest.sources import DirSource, ServerSource
 
     if fhir_dir:
@@ -63,14 +63,11 @@ def open_source(fhir_base: str | None, fhir_dir: str | None):
     base = fhir_base or os.environ.get("PRESCREEN_FHIR_BASE")
     if not base:
         raise CliError("give --fhir-base URL or --fhir-dir DIR (or set PRESCREEN_FHIR_BASE)")
-    cat = catalogue()
-    codes = [f"{LOINC}|{code}" for code in sorted(cat.by_code)]
-    texts = [name for names in cat.text_names.values() for name in names[:1]]
     try:
         client = FhirClient(base, auth=_auth_from_env())
     except ValueError as e:
         raise CliError(str(e)) from None
-    return ServerSource(client, observation_codes=codes, observation_text=texts)
+    return ServerSource(client, observation_codes=observation_codes(), observation_text=observation_texts())
 
 
 def _warn_issues(record) -> None:
