@@ -90,6 +90,15 @@ def cond_evidence(c: ConditionFact, note: str | None = None) -> Evidence:
     return Evidence(source="record", reference=c.ref, value=code, date=c.date, note=note or c.text or None)
 
 
+def combine(parts: list[Outcome]) -> Outcome:
+    """All parts must pass: a fail decides, then an unknown; reasons and evidence are joined."""
+    for status in ("fail", "unknown"):
+        hits = [o for o in parts if o.status == status]
+        if hits:
+            return Outcome(status, "; ".join(o.reason for o in hits), [e for o in parts for e in o.evidence])
+    return Outcome("pass", "; ".join(o.reason for o in parts), [e for o in parts for e in o.evidence])
+
+
 # --- interval logic for comparators ---------------------------------------------------------
 
 

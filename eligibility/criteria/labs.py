@@ -7,6 +7,7 @@ from eligibility.criteria.base import (
     Outcome,
     at_least,
     at_most,
+    combine,
     evaluator,
     fmt,
     lab_evidence,
@@ -51,15 +52,6 @@ def uln_check(ctx: Ctx, analyte: str, label: str, factor: float) -> Outcome:
         f"{label} {_shown(m)} {m.unit} on {m.date} {rel} {times} ({fmt(limit)}; ULN {fmt(m.high)})",
         [lab_evidence(m)],
     )
-
-
-def combine(parts: list[Outcome]) -> Outcome:
-    """All must pass: a fail decides, then an unknown; reasons and evidence are joined."""
-    for status in ("fail", "unknown"):
-        hits = [o for o in parts if o.status == status]
-        if hits:
-            return Outcome(status, "; ".join(o.reason for o in hits), [e for o in parts for e in o.evidence])
-    return Outcome("pass", "; ".join(o.reason for o in parts), [e for o in parts for e in o.evidence])
 
 
 @evaluator("lab_uln")

@@ -6,6 +6,7 @@ from eligibility.criteria.base import (
     Ctx,
     Outcome,
     at_most,
+    combine,
     cond_evidence,
     conditions_in,
     evaluator,
@@ -106,12 +107,7 @@ def _hcv(ctx: Ctx) -> Outcome:
 
 @evaluator("hepatitis_viral_load")
 def hepatitis_viral_load(ctx: Ctx) -> Outcome:
-    parts = [_hbv(ctx), _hcv(ctx)]
-    for status in ("fail", "unknown"):
-        hits = [o for o in parts if o.status == status]
-        if hits:
-            return Outcome(status, "; ".join(o.reason for o in hits), [e for o in parts for e in o.evidence])
-    return Outcome("pass", "; ".join(o.reason for o in parts), [e for o in parts for e in o.evidence])
+    return combine([_hbv(ctx), _hcv(ctx)])
 
 
 @evaluator("hiv")
