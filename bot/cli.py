@@ -14,7 +14,7 @@ DEMO_DIR = ROOT / "data" / "synthetic" / "bundles"
 DEMO_AS_OF = "2026-11-24"  # the synthetic cohort's documented as-of date
 DEMO_PATIENT = "icc-001"
 # Modules with a `register(subparsers)` adding their commands (serve, token, batch).
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("bot.serve", "bot.tokens")
 
 
 class CliError(Exception):
@@ -90,19 +90,6 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    from fhir_ingest.sources import DirSource
-
-    print(f"prescreen demo: synthetic cohort in {DEMO_DIR.relative_to(ROOT)}, as of {DEMO_AS_OF}\n")
-    source = DirSource(DEMO_DIR)
-    sys.stdout.write(run_check(args.patient or DEMO_PATIENT, source, date.fromisoformat(DEMO_AS_OF), "text"))
-    others = [p for p in source.patient_ids() if p != (args.patient or DEMO_PATIENT)]
-    print(f"\nOther synthetic patients: {', '.join(others[:30])}")
-    print(f"Try: prescreen check {others[0] if others else DEMO_PATIENT} --fhir-dir {DEMO_DIR.relative_to(ROOT)} "
-          f"--as-of {DEMO_AS_OF} --format text")
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="prescreen",
@@ -118,10 +105,6 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--as-of", metavar="YYYY-MM-DD", help="decide as of this date (default: today)")
     check.add_argument("--format", choices=("json", "text"), default="json")
     check.set_defaults(func=cmd_check)
-
-    demo = sub.add_parser("demo", help="the main job on the embedded synthetic cohort")
-    demo.add_argument("--patient", help=f"synthetic patient to show (default {DEMO_PATIENT})")
-    demo.set_defaults(func=cmd_demo)
 
     # Further commands live beside what they run; each module adds its own subparser.
     for module in COMMAND_MODULES:

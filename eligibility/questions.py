@@ -16,10 +16,14 @@ from eligibility.trial import Trial
 
 
 def next_questions(
-    trial: Trial, report: Report, audience: str, answers: list[Answer] | tuple[Answer, ...] = ()
+    trial: Trial,
+    report: Report,
+    audience: str,
+    answers: list[Answer] | tuple[Answer, ...] = (),
+    after_failure: bool = False,
 ) -> list[dict[str, Any]]:
-    if report.verdict == "ineligible":
-        return []
+    if report.verdict == "ineligible" and not after_failure:
+        return []  # the verdict cannot change; `after_failure` lists the rest when asked to go on
     chosen = best_answers(answers)
     by_id = {q["id"]: q for q in trial.questions}
     unknown = {r.id: r for r in report.criteria if r.status == "unknown"}

@@ -72,8 +72,11 @@ thin_env() {
 
 app_deps=$(deps_env app requirements/app.lock)
 thin_env .venv "$app_deps"
-if [ ! -x .venv/bin/prescreen ] || ! grep -qs "$root" .venv/lib/python3.10/site-packages/__editable__*prescreen* 2>/dev/null; then
+# The editable install maps the packages pyproject.toml names: redo it when that file changes.
+project_key="$root $(sha256sum pyproject.toml | cut -c1-16)"
+if [ ! -x .venv/bin/prescreen ] || [ "$(cat .venv/.project 2>/dev/null)" != "$project_key" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . >&2
+  echo "$project_key" > .venv/.project
 fi
 
 if [ "${PRESCREEN_SKIP_RASA:-0}" != 1 ]; then

@@ -1,0 +1,101 @@
+"""Helpers the actions share: reading the latest message, patient ids, loading a screening."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+
+from actions.records import FHIR_ID
+from actions.screening import REQUESTED, Screening
+
+NO_CALLER = "I cannot tell who you are: this conversation did not come through the prescreen channel."
+NAME_A_PATIENT = (
+    "Name a patient to pre-screen, e.g. 'pre-screen patient 123' or 'check icc-001 for the ICC trial'."
+)
+OWN_RECORD_ONLY = "This conversation can only screen your own record."
+
+NEXT = "next_step"  # ask | finish | wait: which rule runs after an action (see data/rules.yml)
+NOT_IDS = {
+    "patient",
+    "pt",
+    "screen",
+    "prescreen",
+    "pre-screen",
+    "check",
+    "trial",
+    "icc",
+    "the",
+    "for",
+    "please",
+}
+TRIAL_ID = re.compile(r"^nct\d+$", re.IGNORECASE)
+ID_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-.]*[A-Za-z0-9]|[0-9]")
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
+
+
+def latest_text(tracker: Tracker) -> str:
+    return str((tracker.latest_message or {}).get("text") or "")
+
+
+def entity_values(tracker: Tracker, entity: str) -> list[str]:
+    return [
+        str(e.get("value"))
+        for e in (tracker.latest_message or {}).get("entities") or []
+        if e.get("entity") == entity and e.get("value") is not None
+    ]
+
+
+def patient_id_in(tracker: Tracker) -> str | None:
+    """The patient id a message names: the NLU entity when it looks like an id, else the
+    last token that holds a digit (ids such as 123, icc-004, MRN0042)."""
+    for value in entity_values(tracker, "patient_id"):
+        v = value.strip().strip(".,;:!?")
+        if FHIR_ID.match(v) and v.lower() not in NOT_IDS and not TRIAL_ID.match(v):
+            return v
+    tokens = [
+        t
+        for t in ID_TOKEN.findall(latest_text(tracker))
+        if any(c.isdigit() for c in t) and not TRIAL_ID.match(t) and FHIR_ID.match(t)
+    ]
+    return tokens[-1] if tokens else None
+
+
+def form_active(tracker: Tracker) -> bool:
+    return bool((tracker.active_loop or {}).get("name"))
+
+
+def deactivate_if_active(tracker: Tracker) -> list[EventType]:
+    return [ActiveLoop(None), SlotSet(REQUESTED, None)] if form_active(tracker) else []
+
+
+def next_step(tracker: Tracker, step: str) -> list[EventType]:
+    """`ask` runs the form, `finish` the end of screening, `wait` listens. Inside an active
+    form `wait` becomes `ask` (the form asks its question again); a form still active when
+    the screening must finish is closed first."""
+    if step == "wait" and form_active(tracker):
+        step = "ask"
+    events: list[EventType] = [SlotSet(NEXT, step)]
+    if step == "finish":
+        events = deactivate_if_active(tracker) + events
+    return events
+
+
+async def loaded_screening(tracker: Tracker) -> Screening | None:
+    s = Screening.from_tracker(tracker)
+    if s is not None:
+        await s.load()
+    return s
+
+
+def bot_text(text: str, **custom: Any) -> dict[str, Any]:
+    """Keyword arguments for dispatcher.utter_message: the text and an optional payload."""
+    out: dict[str, Any] = {"text": text}
+    if custom:
+        out["json_message"] = custom
+    return out

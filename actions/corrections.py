@@ -1,0 +1,140 @@
+"""'change my answer about TB': forget an answer and its follow-ups, take the new value if the
+message gives one, else ask that question again first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import (
+    NAME_A_PATIENT,
+    entity_values,
+    latest_text,
+    loaded_screening,
+    next_step,
+)
+from actions.interpret import interpret, is_unsure, numbers, yes_no
+from actions.screening import (
+    CLOSED,
+    FOCUS,
+    REPORT,
+    VERDICT,
+    Screening,
+)
+from actions.vocab import CHECKLIST, find_phrases, vocab
+from fhir_ingest.errors import IngestError
+
+
+class ActionChangeAnswer(Action):
+    """'change my answer about TB': forget that answer (and its follow-ups), take the new value
+    if the message gives one, else ask the question again first."""
+
+    def name(self) -> str:
+        return "action_change_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        try:
+            s = await loaded_screening(tracker)
+        except IngestError as e:
+            dispatcher.utter_message(text=f"The record could not be loaded: {str(e).splitlines()[0]}")
+            return next_step(tracker, "wait")
+        if s is None:
+            dispatcher.utter_message(text=f"No screening in progress. {NAME_A_PATIENT}")
+            return next_step(tracker, "wait")
+        v, text = vocab(), latest_text(tracker)
+        roots = self.topics(tracker, s, text)
+        if not roots:
+            answered = sorted({v.root_of(a.question_id) for a in s.answers})
+            listed = ", ".join(answered) if answered else "nothing yet"
+            dispatcher.utter_message(
+                text=f"Which answer should I change? You have answered: {listed}. "
+                "For example: 'change my answer about TB'."
+            )
+            return next_step(tracker, "wait")
+        events: list[EventType] = []
+        changed: list[str] = []
+        for root in roots:
+            qids = [root, *v.follow_ups(root)] if root != CHECKLIST else [CHECKLIST, *v.checklist_items]
+            dropped = s.forget(qids)
+            if not dropped and root != CHECKLIST:
+                continue
+            events += [SlotSet(q, None) for q in qids]
+            if root == CHECKLIST:
+                s.checklist = None
+            changed.append(root)
+        if not changed:
+            report = s.report()
+            crit = [v.question(r)["criterion"] for r in roots if r != CHECKLIST]
+            why = "; ".join(f"{v.label(c)}: {report.result(c).reason}" for c in crit)
+            dispatcher.utter_message(
+                text=f"There is no answer about that to change: {why}. "
+                "What the record settled is not asked; if the record is wrong, "
+                "the investigator should correct it at source."
+            )
+            return next_step(tracker, "wait")
+        root = changed[0]
+        value = self.new_value(root, text) if len(changed) == 1 and root != CHECKLIST else None
+        if value is not None:
+            s.answer(root, value)
+            events.append(SlotSet(root, value))
+            dispatcher.utter_message(text=f"Changed: {root} = {value}.")
+        else:
+            s.focus = root
+            events.append(SlotSet(FOCUS, root))
+            dispatcher.utter_message(
+                text=f"Cleared your answer{'s' if len(changed) > 1 else ''} about "
+                f"{', '.join(changed)}; I will ask again."
+            )
+        events += s.answer_events()
+        # The verdict may change either way: a new form run recomputes everything.
+        events += [SlotSet(VERDICT, None), SlotSet(REPORT, None), SlotSet(CLOSED, False)]
+        plan = s.plan(s.report())
+        return events + next_step(tracker, "ask" if plan else "finish")
+
+    def topics(self, tracker: Tracker, s: Screening, text: str) -> list[str]:
+        v = vocab()
+        # The NLU's topic entities first, then any topic word in the whole message.
+        keys = [k for t in entity_values(tracker, "topic") for _, k, _ in find_phrases(t, v.topics)]
+        keys += [k for _, k, _ in find_phrases(text, v.topics)]
+        if not keys and any(
+            w in text.lower() for w in ("last answer", "previous answer", "last one", "that answer")
+        ):
+            keys = [s.answers[-1].question_id] if s.answers else []
+        roots: list[str] = []
+        for k in keys:
+            if k == CHECKLIST:
+                root = CHECKLIST
+            else:
+                if s.audience not in v.question(k).get("audience", ()):
+                    k = next(
+                        (
+                            q
+                            for q in v.questions
+                            if v.question(q)["criterion"] == v.question(k)["criterion"]
+                            and s.audience in v.question(q).get("audience", ())
+                        ),
+                        k,
+                    )
+                root = v.root_of(k)
+            if root not in roots:
+                roots.append(root)
+        return roots
+
+    def new_value(self, qid: str, text: str) -> Any:
+        """A value given in the same message ('change ECOG to 0', 'TB: no'), else None."""
+        q = vocab().question(qid)
+        if is_unsure(text):
+            return "not_sure"
+        if q.get("type") == "number":
+            found = numbers(text)
+            reply = interpret(q, text, None, vocab()) if len(found) == 1 else None
+            return reply.value if reply else None
+        if q.get("type") == "choice":
+            return interpret(q, text, None, vocab()).value
+        return yes_no(text)

@@ -1,0 +1,130 @@
+"""The chat's vocabulary: the trial's questions (eligibility data) and the chat's own words
+(actions/chat.yaml), loaded once per process."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from eligibility import Trial, load_trial
+
+CHAT_FILE = Path(__file__).with_name("chat.yaml")
+CHECKLIST = "history_checklist"  # the slot of the grouped history question
+
+
+@dataclass(frozen=True)
+class Replies:
+    """Words that answer questions (chat.yaml `replies`)."""
+
+    yes: frozenset[str]
+    no: frozenset[str]
+    unsure: tuple[str, ...]
+    question_words: frozenset[str]
+    choices: dict[str, dict[str, tuple[str, ...]]]  # question id -> choice id -> words
+    choices_shown: dict[str, str]
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Replies:
+        return cls(
+            yes=frozenset(map(str, raw["yes_words"])),
+            no=frozenset(map(str, raw["no_words"])),
+            unsure=tuple(map(str, raw["unsure_phrases"])),
+            question_words=frozenset(map(str, raw["question_words"])),
+            choices={q: {c: tuple(map(str, w)) for c, w in t.items()} for q, t in raw["choices"].items()},
+            choices_shown=dict(raw["choices_shown"]),
+        )
+
+
+@dataclass(frozen=True)
+class Vocab:
+    trial: Trial
+    questions: dict[str, dict[str, Any]]
+    labels: dict[str, str]
+    labs: frozenset[str]
+    checklist_items: dict[str, str]
+    checklist_min: int
+    topics: dict[str, tuple[str, ...]]
+    drug_answers: dict[str, tuple[str, ...]]
+    glossary: dict[str, dict[str, Any]]
+    replies: Replies
+
+    def question(self, qid: str) -> dict[str, Any]:
+        return self.questions[qid]
+
+    def label(self, criterion: str) -> str:
+        return self.labels.get(criterion, criterion.replace("_", " "))
+
+    def follow_ups(self, qid: str) -> list[str]:
+        """Every question reachable from `qid` through `decides: {ask: ...}` (not `qid` itself)."""
+        out: list[str] = []
+        todo = [qid]
+        while todo:
+            q = self.questions.get(todo.pop())
+            for outcome in (q or {}).get("decides", {}).values():
+                nxt = outcome.get("ask") if isinstance(outcome, dict) else None
+                if nxt and nxt not in out and nxt != qid:
+                    out.append(nxt)
+                    todo.append(nxt)
+        return out
+
+    def root_of(self, qid: str) -> str:
+        """The first question of a follow-up chain (tb_fully_treated -> tb_ever)."""
+        for q in self.questions.values():
+            if not q.get("follow_up") and qid in self.follow_ups(q["id"]):
+                return q["id"]
+        return qid
+
+    def drug_names(self, valuesets: tuple[str, ...] | None = None) -> dict[str, str]:
+        """name -> value set, for the given value sets (default: every set that has names)."""
+        out: dict[str, str] = {}
+        for name, vs in self.trial.valuesets.items():
+            if valuesets is not None and name not in valuesets:
+                continue
+            for n in vs.names:
+                if len(n) >= 3 and n not in ("flush", "lock", "platinum"):
+                    out.setdefault(n, name)
+        return out
+
+
+@lru_cache(maxsize=1)
+def vocab() -> Vocab:
+    trial = load_trial()
+    raw = yaml.safe_load(CHAT_FILE.read_text(encoding="utf-8"))
+    return Vocab(
+        trial=trial,
+        questions={q["id"]: q for q in trial.questions},
+        labels=dict(raw["labels"]),
+        labs=frozenset(raw["labs"]),
+        checklist_items=dict(raw["checklist"]["items"]),
+        checklist_min=int(raw["checklist"].get("min_items", 2)),
+        topics={k: tuple(str(w).lower() for w in v) for k, v in raw["topics"].items()},
+        drug_answers={k: tuple(v) for k, v in raw["drug_answers"].items()},
+        glossary=dict(raw["glossary"]),
+        replies=Replies.from_dict(raw["replies"]),
+    )
+
+
+def normalise_text(text: str) -> str:
+    """Lower case, unified dashes and apostrophes, single spaces."""
+    t = text.lower().replace("\u2019", "'").replace("\u2013", "-").replace("\u2014", "-")
+    return " ".join(t.split())
+
+
+def find_phrases(text: str, phrases: dict[str, tuple[str, ...]]) -> list[tuple[int, str, str]]:
+    """(position, key, phrase) of each whole-word phrase found, longest phrases first, no overlaps."""
+    t = normalise_text(text)
+    taken: list[tuple[int, int]] = []
+    found: list[tuple[int, str, str]] = []
+    flat = sorted(((p, k) for k, ps in phrases.items() for p in ps), key=lambda pk: -len(pk[0]))
+    for phrase, key in flat:
+        for m in re.finditer(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", t):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            taken.append((m.start(), m.end()))
+            found.append((m.start(), key, phrase))
+    return sorted(found)

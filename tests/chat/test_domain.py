@@ -1,0 +1,55 @@
+"""The Rasa domain stays in step with the trial's questions and the action server."""
+
+from __future__ import annotations
+
+import yaml
+from rasa_sdk.executor import ActionExecutor
+
+from actions.vocab import CHECKLIST, vocab
+from bot.stack import ROOT, model_fingerprint
+
+DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
+
+
+def test_one_slot_per_question_filled_from_text_while_requested():
+    for qid in [*vocab().questions, CHECKLIST]:
+        slot = DOMAIN["slots"].get(qid)
+        assert slot, f"domain.yml lacks the slot of question {qid}"
+        (mapping,) = slot["mappings"]
+        assert mapping["type"] == "from_text"
+        assert mapping["conditions"] == [{"active_loop": "screening_form", "requested_slot": qid}]
+
+
+def test_every_domain_action_is_served_and_vice_versa():
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    served = set(executor.actions)
+    custom = {a for a in DOMAIN["actions"]}
+    assert custom == served
+
+
+def test_every_checklist_item_and_topic_names_a_question():
+    v = vocab()
+    assert set(v.checklist_items) <= set(v.questions)
+    assert set(v.drug_answers) <= set(v.questions)
+    assert set(v.topics) <= set(v.questions) | {CHECKLIST}
+    for vs in (name for sets in v.drug_answers.values() for name in sets):
+        assert vs in v.trial.valuesets
+
+
+def test_labels_cover_every_criterion():
+    v = vocab()
+    assert {c.id for c in v.trial.criteria} == set(v.labels)
+    assert v.labs <= set(v.labels)
+
+
+def test_model_fingerprint_follows_the_training_data(tmp_path):
+    for name in ("config.yml", "domain.yml", "data/rules.yml"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    (tmp_path / "data" / "nlu").mkdir()
+    (tmp_path / "data" / "nlu" / "a.yml").write_text("a")
+    before = model_fingerprint(tmp_path)
+    assert model_fingerprint(tmp_path) == before
+    (tmp_path / "data" / "nlu" / "a.yml").write_text("b")
+    assert model_fingerprint(tmp_path) != before

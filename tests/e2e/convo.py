@@ -1,0 +1,146 @@
+"""A conversation over HTTP that checks every question the bot asks against the rules engine.
+
+The oracle is independent of the bot: it loads the patient's record from the cohort files,
+replays the answers the test gave, and asserts that each question's criterion was still
+`unknown` when asked (never one the record or an answer had settled) and, unless the
+clinician chose to go on after a rule-out, that the verdict could still change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from actions.vocab import CHECKLIST, vocab
+from bot.tokens import issue, patient_subject
+from eligibility import Answer, screen
+from fhir_ingest.sources import DirSource
+
+REPO = Path(__file__).resolve().parents[2]
+COHORT = REPO / "data" / "synthetic" / "bundles"
+AS_OF = "2026-11-24"
+
+
+@dataclass
+class Conversation:
+    webhook: str
+    rasa_url: str
+    api_token: str
+    user: str
+    role: str = "clinician"
+    patient: str | None = None
+    token: str = ""
+    pid: str | None = None
+    answers: list[Answer] = field(default_factory=list)
+    asked: list[str] = field(default_factory=list)
+    current: dict[str, Any] | None = None
+    go_on: bool = False
+    transcript: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.token:
+            self.token = issue(
+                self.role, user=self.user if self.role == "clinician" else None, patient=self.patient
+            )
+
+    @property
+    def sub(self) -> str:
+        return patient_subject(self.patient) if self.role == "patient" else self.user
+
+    # --- talking ---------------------------------------------------------------------------
+    def send(self, text: str) -> list[dict]:
+        r = requests.post(
+            self.webhook,
+            json={"message": text},
+            timeout=60,
+            headers={"Authorization": f"Bearer {self.token}"},
+        )
+        assert r.status_code == 200, r.text
+        replies = r.json()
+        self.transcript.append(f"you> {text}")
+        self.current = None
+        for msg in replies:
+            assert msg["recipient_id"] == self.sub
+            self.transcript.append("bot> " + msg.get("text", ""))
+            custom = msg.get("custom") or {}
+            if custom.get("question"):
+                self._check_question(custom, msg.get("text", ""))
+        return replies
+
+    def screen(self, pid: str, text: str | None = None) -> list[dict]:
+        """Name a patient: a new screening, answers start empty."""
+        self.pid, self.answers, self.go_on = pid, [], False
+        return self.send(text or f"pre-screen patient {pid}")
+
+    def answer(self, text: str, value: Any = None, named: dict[str, str] | None = None) -> list[dict]:
+        """Reply to the pending question; `value` (or `named` for the checklist) is what the
+        bot should record, mirrored into the oracle's answers."""
+        assert self.current, f"no question pending:\n{self.dump()}"
+        if self.current["question"] == CHECKLIST:
+            if value != "not_sure":  # "none", or named items: the others are recorded as no
+                for qid in self.current["items"]:
+                    self._record(qid, (named or {}).get(qid, "no"))
+        else:
+            self._record(self.current["question"], value)
+        return self.send(text)
+
+    def change(self, text: str, qids: list[str], value: Any = None) -> list[dict]:
+        """'change my answer about ...': the oracle forgets those answers (and sets `value`)."""
+        self.answers = [a for a in self.answers if a.question_id not in qids]
+        if value is not None:
+            self._record(qids[0], value)
+        return self.send(text)
+
+    def _record(self, qid: str, value: Any) -> None:
+        self.answers = [a for a in self.answers if a.question_id != qid]
+        self.answers.append(Answer(qid, value, by=self.role))
+
+    # --- the oracle ------------------------------------------------------------------------
+    def report(self):
+        return screen(DirSource(COHORT).load(self.pid).resources, AS_OF, self.answers)
+
+    def _check_question(self, custom: dict, text: str) -> None:
+        qid = custom["question"]
+        v = vocab()
+        if qid == CHECKLIST:
+            for item in custom["items"]:
+                assert v.checklist_items[item] in text, f"checklist item {item} not shown"
+        else:
+            q = v.question(qid)
+            wording = q["text"].get(self.role) or q["text"]["clinician"]
+            assert wording in text, f"question {qid} does not carry its trial wording"
+        report = self.report()
+        for criterion in custom["criteria"]:
+            status = report.status(criterion)
+            assert status == "unknown", (
+                f"asked {qid} about {criterion}, already {status}: "
+                f"{report.result(criterion).reason}\n{self.dump()}"
+            )
+        if not self.go_on:
+            assert (
+                report.verdict != "ineligible"
+            ), f"asked {qid} although the verdict cannot change\n{self.dump()}"
+        self.asked.append(qid)
+        self.current = custom
+
+    # --- what Rasa holds ---------------------------------------------------------------------
+    def slots(self) -> dict[str, Any]:
+        r = requests.get(
+            f"{self.rasa_url}/conversations/{self.sub}/tracker", params={"token": self.api_token}, timeout=30
+        )
+        assert r.status_code == 200, r.text
+        return r.json()["slots"]
+
+    def dump(self) -> str:
+        return "\n".join(self.transcript[-12:])
+
+
+def verdict_line(replies: list[dict]) -> str | None:
+    """The `Verdict:` line of the last bot message (contract.md), if any."""
+    texts = [m.get("text", "") for m in replies if m.get("text")]
+    if not texts:
+        return None
+    return next((line for line in texts[-1].splitlines() if line.startswith("Verdict: ")), None)
