@@ -14,7 +14,7 @@ DEMO_DIR = ROOT / "data" / "synthetic" / "bundles"
 DEMO_AS_OF = "2026-11-24"  # the synthetic cohort's documented as-of date
 DEMO_PATIENT = "icc-001"
 # Modules with a `register(subparsers)` adding their commands (serve, token, batch).
-COMMAND_MODULES: tuple[str, ...] = ("bot.serve", "bot.tokens")
+COMMAND_MODULES: tuple[str, ...] = ("batch.command", "bot.serve", "bot.tokens")
 
 
 class CliError(Exception):

@@ -1,0 +1,290 @@
+"""`prescreen batch`: screen many patients into a JSONL file, with CSV and HTML summaries.
+
+  prescreen batch [--fhir-base URL | --fhir-dir DIR] [--as-of DATE] --out FILE
+                  [--patients FILE | --group ID] [--bulk [--since WHEN|last] [--bulk-dir DIR]]
+                  [--workers N] [--rate R] [--retries N] [--resume [--retry-errors]] [--overwrite]
+                  [--summary PREFIX] [--no-progress] [--verbose]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import os
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+from fhir_ingest.errors import IngestError
+
+from . import candidates as cand
+from .outfile import ReportFile, RunState, prefix_of, state_path
+from .progress import Progress
+from .ratelimit import limit_session
+from .runner import RunResult, run, screen_one
+from .summary import write_summaries
+
+log = logging.getLogger(__name__)
+EXIT_INTERRUPTED = 130
+
+
+class BatchError(IngestError):
+    """The batch could not run (one line on stderr, non-zero exit)."""
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "batch",
+        help="screen many patients; one report per line, plus CSV and HTML summaries",
+        description="Screens every candidate (patients with an intrahepatic cholangiocarcinoma "
+        "Condition, a --patients list or a --group) and writes one JSON report per line to --out, "
+        "then PREFIX.csv and PREFIX.html (PREFIX: --out without .jsonl, or --summary).",
+    )
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--fhir-base", metavar="URL", help="FHIR R4 server (default: $PRESCREEN_FHIR_BASE)")
+    where.add_argument("--fhir-dir", metavar="DIR",
+                       help="folder of Bundles, resources and/or NDJSON (default without a server: "
+                       "the embedded synthetic cohort)")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="decide as of this date (default: today)")
+    p.add_argument("--out", required=True, metavar="FILE", help="JSONL of reports, one per patient")
+    p.add_argument("--summary", metavar="PREFIX", help="write PREFIX.csv and PREFIX.html (default: "
+                   "--out without its .jsonl suffix)")
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--patients", metavar="FILE", help="screen these ids (one per line) instead")
+    who.add_argument("--group", metavar="ID", help="screen the members of this FHIR Group instead")
+    p.add_argument("--icc-code", action="append", default=[], metavar="SYSTEM|CODE",
+                   help="also count this Condition code as ICC when finding candidates (repeatable; "
+                   "e.g. a national extension code the server cannot match by stem)")
+    p.add_argument("--workers", type=int, default=4, metavar="N",
+                   help="patients screened at once (default 4)")
+    p.add_argument("--rate", type=float, metavar="R", help="at most R HTTP requests per second, all workers")
+    p.add_argument("--retries", type=int, metavar="N",
+                   help="retries of a failed request: 429/502/503/504, timeouts (default 4)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in --out: screen only the patients without a line")
+    p.add_argument("--retry-errors", action="store_true",
+                   help="with --resume: screen again the patients whose line is an error")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+    p.add_argument("--bulk", action="store_true",
+                   help="fetch records with a FHIR Bulk Data export, then screen from the files")
+    p.add_argument("--since", metavar="WHEN",
+                   help="with --bulk: export only what changed since WHEN (an instant, a date, or "
+                   "'last' for the previous export in --bulk-dir) and screen the patients it touched")
+    p.add_argument("--bulk-dir", metavar="DIR", help="where exports are kept (default PREFIX.bulk/)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument("-v", "--verbose", action="store_true", help="log retries and requests (no patient data)")
+    p.set_defaults(func=cmd_batch)
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from bot.cli import DEMO_AS_OF, DEMO_DIR, CliError, open_source
+
+    logging.basicConfig(format="prescreen batch: %(message)s",
+                        level=logging.INFO if args.verbose else logging.WARNING)
+    _check_args(args)
+    out = Path(args.out)
+    prefix = Path(args.summary) if args.summary else prefix_of(out)
+    csv_path, html_path = Path(f"{prefix}.csv"), Path(f"{prefix}.html")
+    bulk_dir = Path(args.bulk_dir) if args.bulk_dir else Path(f"{prefix_of(out)}.bulk")
+
+    fhir_dir, default_as_of = args.fhir_dir, None
+    if not fhir_dir and not args.fhir_base and not os.environ.get("PRESCREEN_FHIR_BASE"):
+        fhir_dir, default_as_of = str(DEMO_DIR), DEMO_AS_OF
+        print(f"prescreen batch: no server given; screening the embedded synthetic cohort "
+              f"({DEMO_DIR.name}/) as of {args.as_of or DEMO_AS_OF}", file=sys.stderr)
+    try:
+        source = open_source(args.fhir_base, fhir_dir)
+    except CliError as e:
+        raise BatchError(str(e)) from None
+    server = not fhir_dir
+    if args.bulk and not server:
+        raise BatchError("--bulk needs a FHIR server (--fhir-base or PRESCREEN_FHIR_BASE)")
+    if server:
+        client = source.client
+        if args.retries is not None:
+            client.policy = dataclasses.replace(client.policy, max_retries=args.retries,
+                                                max_connect_retries=min(client.policy.max_connect_retries,
+                                                                        args.retries))
+        limit_session(client.session, args.rate, pool_size=args.workers + 4)
+
+    report_file = ReportFile(out)
+    state_file = state_path(out)
+    state = RunState.load(state_file) if args.resume else None
+    if state is None and args.resume and (earlier := _as_of_in(out)):
+        # A run whose state file was lost: its reports still say which day they were made for.
+        state_like = RunState(as_of=earlier, candidates=[], source="", mode="")
+        as_of = _as_of(args.as_of, state_like, None)
+    else:
+        as_of = _as_of(args.as_of, state, default_as_of)
+    done = report_file.prepare(resume=args.resume, retry_errors=args.retry_errors, overwrite=args.overwrite)
+    try:
+        if state is None:
+            source, ids, extra = _candidates(args, source, server, bulk_dir)
+            state = RunState(as_of=as_of.isoformat(), candidates=ids, source=_describe(source),
+                             mode="bulk" if args.bulk else ("server" if server else "folder"), extra=extra)
+            state.save(state_file)
+        elif state.mode == "bulk":
+            source = _bulk_source(state)
+        elif state.source != _describe(source):
+            raise BatchError(f"the run being resumed read {state.source}, not {_describe(source)}")
+        wanted = set(state.candidates)
+        progress = Progress(len(state.candidates), enabled=not args.no_progress,
+                            already=[v for p, v in done.items() if p in wanted])
+        result = run(state.candidates, lambda pid: screen_one(source, pid, as_of), report_file,
+                     done=done, workers=args.workers, progress=progress)
+        progress.close()
+    finally:
+        report_file.close()
+    write_summaries(out, csv_path, html_path, facts=_facts(state, result))
+    return _finish(result, out, csv_path, html_path)
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    if args.workers < 1:
+        raise BatchError("--workers must be at least 1")
+    if args.rate is not None and args.rate <= 0:
+        raise BatchError("--rate must be positive")
+    if args.retries is not None and args.retries < 0:
+        raise BatchError("--retries must be 0 or more")
+    if args.retry_errors and not args.resume:
+        raise BatchError("--retry-errors goes with --resume")
+    for token in args.icc_code:
+        system, bar, code = token.partition("|")
+        if not (bar and system and code):
+            raise BatchError(f"--icc-code must be SYSTEM|CODE, got {token!r}")
+    if args.since and not args.bulk:
+        raise BatchError("--since goes with --bulk")
+    if args.resume and args.overwrite:
+        raise BatchError("--resume and --overwrite contradict each other")
+
+
+def _as_of(given: str | None, state: RunState | None, default: str | None) -> date:
+    if given is not None:
+        try:
+            day = date.fromisoformat(given)
+        except ValueError:
+            raise BatchError(f"--as-of must be YYYY-MM-DD, got {given!r}") from None
+        if state is not None and state.as_of != day.isoformat():
+            raise BatchError(f"--as-of {day} differs from the run being resumed ({state.as_of})")
+        return day
+    if state is not None:
+        return date.fromisoformat(state.as_of)  # a run resumed after midnight keeps its date
+    return date.fromisoformat(default) if default else date.today()
+
+
+def _as_of_in(out: Path) -> str | None:
+    """The as-of date of the reports already in `out`, if any."""
+    from .outfile import read_lines
+
+    try:
+        return next((str(x["as_of"]) for x in read_lines(out) if x.get("as_of")), None)
+    except (OSError, ValueError):
+        return None
+
+
+def _candidates(args, source, server: bool, bulk_dir: Path):
+    """(source to screen from, candidate ids, extra run state)."""
+    if args.bulk:
+        return _bulk_candidates(args, source, bulk_dir)
+    if args.patients:
+        return source, cand.from_file(args.patients), {}
+    if args.group:
+        if not server:
+            raise BatchError("--group needs a FHIR server (use --patients with --fhir-dir)")
+        return source, cand.from_group(source.client, args.group), {}
+    if server:
+        return source, cand.from_server(source.client, extra_codes=args.icc_code), {}
+    return source, cand.from_dir(source, args.icc_code), {}
+
+
+def _bulk_candidates(args, server_source, bulk_dir: Path):
+    from fhir_ingest.server_source import load_plan
+    from fhir_ingest.sources import DirSource
+
+    from .bulk import BulkClient, drop_older, export_types, exports_in, patients_in
+
+    client = server_source.client
+    since = _since(args.since, bulk_dir) if args.since else None
+    if since and not exports_in(bulk_dir):
+        raise BatchError(f"--since needs an earlier full --bulk export in {bulk_dir} (see --bulk-dir)")
+    types = export_types(s.type for s in load_plan())
+    say = (lambda msg: print(f"prescreen batch: {msg}", file=sys.stderr)) if not args.no_progress else (
+        lambda msg: None)
+    exp = BulkClient(client, say=say).export(bulk_dir, group=args.group, since=since, types=types)
+    if not since:
+        drop_older(bulk_dir, keep=exp.folder)
+    if exp.errors:
+        print(f"prescreen batch: the export reported {exp.errors} resource errors", file=sys.stderr)
+    source = DirSource(bulk_dir)
+    if args.patients:
+        ids = cand.from_file(args.patients)
+    elif args.group:
+        ids = cand.from_group(client, args.group)
+    else:
+        ids = cand.from_ndjson_conditions(bulk_dir, args.icc_code)
+    if since:
+        touched = patients_in(exp.files)
+        ids = [p for p in ids if p in touched]
+    return source, ids, {"bulk_dir": str(bulk_dir.resolve()), "since": since or "",
+                         "transaction_time": exp.transaction_time}
+
+
+def _bulk_source(state: RunState):
+    from fhir_ingest.sources import DirSource
+
+    folder = Path(str(state.extra.get("bulk_dir", "")))
+    if not folder.is_dir():
+        raise BatchError(f"the export of the run being resumed is gone ({folder}); start again")
+    return DirSource(folder)
+
+
+def _since(value: str, bulk_dir: Path) -> str:
+    from .bulk import exports_in
+
+    if value == "last":
+        found = exports_in(bulk_dir)
+        if not found:
+            raise BatchError(f"--since last: no earlier export in {bulk_dir}")
+        return found[-1][0]
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value).isoformat()
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).isoformat()
+    except ValueError:
+        raise BatchError(f"--since must be an instant, a date or 'last', got {value!r}") from None
+
+
+def _describe(source) -> str:
+    client = getattr(source, "client", None)
+    if client is not None:
+        return client.base_url
+    return str(Path(getattr(source, "path", str(source))).resolve())
+
+
+def _facts(state: RunState, result: RunResult) -> list[tuple[str, str]]:
+    status = "complete" if result.complete else ("interrupted" if result.interrupted else "stopped")
+    facts = [("source", state.source), ("mode", state.mode),
+             ("candidates", str(len(state.candidates))), ("run", status)]
+    if state.extra.get("since"):
+        facts.append(("changed since", str(state.extra["since"])))
+    return facts
+
+
+def _finish(result: RunResult, out: Path, csv_path: Path, html_path: Path) -> int:
+    counts = ", ".join(f"{n} {v.replace('_', ' ')}" for v, n in sorted(result.counts.items()))
+    done = result.already_done + result.written
+    print(f"prescreen batch: {done} of {result.total} patients reported ({counts or 'none'}); "
+          f"wrote {out}, {csv_path}, {html_path}", file=sys.stderr)
+    if result.issues:
+        print(f"prescreen batch: {result.issues} invalid resources were skipped; "
+              "`prescreen check ID` names them", file=sys.stderr)
+    if result.aborted:
+        raise BatchError(f"stopped: {result.aborted}; fix it, then rerun with --resume --retry-errors")
+    if result.interrupted:
+        print("prescreen batch: interrupted; continue with --resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return 0
+
+
+__all__ = ["BatchError", "cmd_batch", "register"]
