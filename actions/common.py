@@ -7,9 +7,11 @@ from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.records import FHIR_ID
 from actions.screening import REQUESTED, Screening
+from fhir_ingest.errors import IngestError
 
 NO_CALLER = "I cannot tell who you are: this conversation did not come through the prescreen channel."
 NAME_A_PATIENT = (
@@ -90,6 +92,20 @@ async def loaded_screening(tracker: Tracker) -> Screening | None:
     s = Screening.from_tracker(tracker)
     if s is not None:
         await s.load()
+    return s
+
+
+async def screening_or_say(
+    dispatcher: CollectingDispatcher, tracker: Tracker, nothing: str = "No screening in progress."
+) -> Screening | None:
+    """The loaded screening, or None after telling the user why there is none to work on."""
+    try:
+        s = await loaded_screening(tracker)
+    except IngestError as e:
+        dispatcher.utter_message(text=f"The record could not be loaded: {str(e).splitlines()[0]}")
+        return None
+    if s is None:
+        dispatcher.utter_message(text=f"{nothing} {NAME_A_PATIENT}")
     return s
 
 

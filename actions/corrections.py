@@ -11,11 +11,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import (
-    NAME_A_PATIENT,
     entity_values,
     latest_text,
-    loaded_screening,
     next_step,
+    screening_or_say,
 )
 from actions.interpret import interpret, is_unsure, numbers, yes_no
 from actions.screening import (
@@ -26,7 +25,6 @@ from actions.screening import (
     Screening,
 )
 from actions.vocab import CHECKLIST, find_phrases, vocab
-from fhir_ingest.errors import IngestError
 
 
 class ActionChangeAnswer(Action):
@@ -39,13 +37,8 @@ class ActionChangeAnswer(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        try:
-            s = await loaded_screening(tracker)
-        except IngestError as e:
-            dispatcher.utter_message(text=f"The record could not be loaded: {str(e).splitlines()[0]}")
-            return next_step(tracker, "wait")
+        s = await screening_or_say(dispatcher, tracker)
         if s is None:
-            dispatcher.utter_message(text=f"No screening in progress. {NAME_A_PATIENT}")
             return next_step(tracker, "wait")
         v, text = vocab(), latest_text(tracker)
         roots = self.topics(tracker, s, text)

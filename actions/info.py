@@ -15,6 +15,7 @@ from actions.common import (
     form_active,
     latest_text,
     loaded_screening,
+    screening_or_say,
 )
 from actions.screening import (
     LAST_QUESTION,
@@ -32,13 +33,8 @@ class ActionSummary(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        try:
-            s = await loaded_screening(tracker)
-        except IngestError as e:
-            dispatcher.utter_message(text=f"The record could not be loaded: {str(e).splitlines()[0]}")
-            return []
+        s = await screening_or_say(dispatcher, tracker, "Nothing screened yet.")
         if s is None:
-            dispatcher.utter_message(text=f"Nothing screened yet. {NAME_A_PATIENT}")
             return []
         report = s.report()
         dispatcher.utter_message(

@@ -23,9 +23,9 @@ from actions.common import (
     deactivate_if_active,
     latest_intent,
     latest_text,
-    loaded_screening,
     next_step,
     patient_id_in,
+    screening_or_say,
 )
 from actions.interpret import yes_no
 from actions.records import source_description
@@ -130,13 +130,8 @@ class ActionStop(Action):
 async def finish(dispatcher: CollectingDispatcher, tracker: Tracker, stopped: bool) -> list[EventType]:
     """The end of a screening: Verdict line, failures, unknowns, pending; slots verdict and
     screening_report (contract.md)."""
-    try:
-        s = await loaded_screening(tracker)
-    except IngestError as e:
-        dispatcher.utter_message(text=f"The record could not be loaded: {str(e).splitlines()[0]}")
-        return []
+    s = await screening_or_say(dispatcher, tracker)
     if s is None:
-        dispatcher.utter_message(text=f"No screening in progress. {NAME_A_PATIENT}")
         return []
     report = s.report()
     remaining = 0
@@ -163,13 +158,8 @@ class ActionGoOn(Action):
 
 
 async def go_on(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-    try:
-        s = await loaded_screening(tracker)
-    except IngestError as e:
-        dispatcher.utter_message(text=f"The record could not be loaded: {str(e).splitlines()[0]}")
-        return next_step(tracker, "wait")
+    s = await screening_or_say(dispatcher, tracker)
     if s is None:
-        dispatcher.utter_message(text=f"No screening in progress. {NAME_A_PATIENT}")
         return next_step(tracker, "wait")
     s.go_on = True
     report = s.report()

@@ -22,8 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,6 +33,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 AS_OF = "2026-11-24"
 
+from benchmarks.common import Hapi, start_hapi  # noqa: E402
 
 # --- the child: one batch run, measured from the inside -------------------------------------
 
@@ -83,36 +82,41 @@ def child(args: argparse.Namespace) -> None:
     out.close()
     elapsed = time.perf_counter() - t0
     Path(args.urls).write_text("\n".join(urls))
-    print(json.dumps({"patients": result.written, "errors": result.counts.get("error", 0),
-                      "elapsed": elapsed, "candidates_s": t_cand, "load_s": spent["load"],
-                      "screen_s": work_time["all"] - spent["load"], "requests": len(urls)}))
+    print(
+        json.dumps(
+            {
+                "patients": result.written,
+                "errors": result.counts.get("error", 0),
+                "elapsed": elapsed,
+                "candidates_s": t_cand,
+                "load_s": spent["load"],
+                "screen_s": work_time["all"] - spent["load"],
+                "requests": len(urls),
+            }
+        )
+    )
 
 
 # --- the parent ----------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_hapi(count: int, workdir: Path) -> tuple[str, str, dict]:
-    port = free_port()
-    token = secrets.token_urlsafe(16)
-    env = dict(os.environ, PRESCREEN_FHIR_PORT=str(port), PRESCREEN_FHIR_TOKEN=token,
-               PRESCREEN_FHIR_RUN_DIR=str(workdir / "hapi"))
-    env.pop("PRESCREEN_FHIR_DB_DIR", None)  # in-memory H2
-    subprocess.run(["bash", str(REPO / "fhir_server/start.sh")], env=env, check=True)
-    base = f"http://127.0.0.1:{port}/fhir"
+def generate_and_start(count: int, workdir: Path) -> Hapi:
     gen = workdir / "gen"
-    subprocess.run([sys.executable, str(REPO / "tools/generate_cohort.py"), "--count", str(count),
-                    "--out", str(gen), "--seed", "7"], check=True, stdout=subprocess.DEVNULL)
-    t0 = time.perf_counter()
-    subprocess.run([sys.executable, str(REPO / "tools/load_fhir.py"), str(gen), "--fhir-base", base,
-                    "--token", token], check=True, stdout=subprocess.DEVNULL)
-    print(f"loaded {count} generated patients into HAPI in {time.perf_counter() - t0:.0f} s", flush=True)
-    return base, token, env
+    subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "tools/generate_cohort.py"),
+            "--count",
+            str(count),
+            "--out",
+            str(gen),
+            "--seed",
+            "7",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return start_hapi(gen, workdir / "hapi")
 
 
 def jvm_cpu_seconds(env: dict | None) -> float | None:
@@ -131,8 +135,19 @@ def run_child(base: str, token: str | None, workers: int, workdir: Path) -> tupl
     env = dict(os.environ)
     if token:
         env["PRESCREEN_FHIR_TOKEN"] = token
-    cmd = [sys.executable, __file__, "--child", "--fhir-base", base, "--workers", str(workers),
-           "--out", str(workdir / f"w{workers}.jsonl"), "--urls", str(workdir / f"w{workers}.urls")]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        "--fhir-base",
+        base,
+        "--workers",
+        str(workers),
+        "--out",
+        str(workdir / f"w{workers}.jsonl"),
+        "--urls",
+        str(workdir / f"w{workers}.urls"),
+    ]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True)
     out = proc.stdout.read() if proc.stdout else ""
     _, status, usage = os.wait4(proc.pid, 0)  # this child's own rusage (peak memory, CPU)
@@ -189,32 +204,40 @@ def main() -> None:
     base, token = args.fhir_base, args.token
     try:
         if not base:
-            base, token, env = start_hapi(args.count, workdir)
+            hapi = generate_and_start(args.count, workdir)
+            base, token, env = hapi.base, hapi.token, hapi.env
         counts = [int(w) for w in args.workers.split(",")]
         run_child(base, token, 4, workdir)  # warm-up: JIT, H2 caches, connection set-up
         print(f"machine: {os.cpu_count()} cores; as of {AS_OF}")
-        print(f"{'workers':>7} {'patients':>8} {'wall s':>7} {'pat/s':>6} {'reqs':>6} {'bare s':>7} "
-              f"{'ratio':>5} {'peak MB':>7} {'client CPU s':>12} {'HAPI CPU s':>10} "
-              f"{'fetch s':>8} {'rules s':>8}")
+        print(
+            f"{'workers':>7} {'patients':>8} {'wall s':>7} {'pat/s':>6} {'reqs':>6} {'bare s':>7} "
+            f"{'ratio':>5} {'peak MB':>7} {'client CPU s':>12} {'HAPI CPU s':>10} "
+            f"{'fetch s':>8} {'rules s':>8}"
+        )
         for workers in counts:
             jvm0 = jvm_cpu_seconds(env)
             fig, usage = run_child(base, token, workers, workdir)
             jvm1 = jvm_cpu_seconds(env)
             urls = (workdir / f"w{workers}.urls").read_text().splitlines()
             bare = bare_replay(urls, token, workers)
-            hapi = f"{jvm1 - jvm0:.1f}" if jvm0 is not None and jvm1 is not None else "-"
-            print(f"{workers:>7} {fig['patients']:>8} {fig['elapsed']:>7.1f} "
-                  f"{fig['patients'] / fig['elapsed']:>6.1f} {fig['requests']:>6} {bare:>7.1f} "
-                  f"{fig['elapsed'] / bare:>5.2f} {usage.ru_maxrss / 1024:>7.0f} "
-                  f"{usage.ru_utime + usage.ru_stime:>12.1f} {hapi:>10} "
-                  f"{fig['load_s']:>8.1f} {fig['screen_s']:>8.1f}", flush=True)
+            hapi_cpu = f"{jvm1 - jvm0:.1f}" if jvm0 is not None and jvm1 is not None else "-"
+            print(
+                f"{workers:>7} {fig['patients']:>8} {fig['elapsed']:>7.1f} "
+                f"{fig['patients'] / fig['elapsed']:>6.1f} {fig['requests']:>6} {bare:>7.1f} "
+                f"{fig['elapsed'] / bare:>5.2f} {usage.ru_maxrss / 1024:>7.0f} "
+                f"{usage.ru_utime + usage.ru_stime:>12.1f} {hapi_cpu:>10} "
+                f"{fig['load_s']:>8.1f} {fig['screen_s']:>8.1f}",
+                flush=True,
+            )
             if fig["errors"]:
                 print(f"  ({fig['errors']} error lines)")
-        print("fetch s / rules s: time summed over workers inside source.load (HTTP, JSON, validation) "
-              "and inside the rules engine; wall s includes the candidate search.")
+        print(
+            "fetch s / rules s: time summed over workers inside source.load (HTTP, JSON, validation) "
+            "and inside the rules engine; wall s includes the candidate search."
+        )
     finally:
         if env:
-            subprocess.run(["bash", str(REPO / "fhir_server/stop.sh")], env=env, stdout=subprocess.DEVNULL)
+            hapi.stop()
 
 
 if __name__ == "__main__":

@@ -16,8 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +29,7 @@ import requests
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks.common import free_port, pct, start_hapi  # noqa: E402
 from bot.stack import Stack, StackConfig, ensure_model, quiet_env, rasa_python  # noqa: E402
 
 AS_OF = "2026-11-24"
@@ -77,46 +76,6 @@ REPLIES = {
     "substance_abuse": "no",
     "platinum_allergy": "no",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    k = max(0, min(len(values) - 1, round(p / 100 * (len(values) - 1))))
-    return values[k]
-
-
-def start_hapi() -> tuple[str, str, dict]:
-    port, token = free_port(), secrets.token_urlsafe(16)
-    env = dict(
-        os.environ,
-        PRESCREEN_FHIR_PORT=str(port),
-        PRESCREEN_FHIR_TOKEN=token,
-        PRESCREEN_FHIR_RUN_DIR=f"/tmp/prescreen-bench-chat-{port}",
-    )
-    subprocess.run(
-        ["bash", str(REPO / "fhir_server/start.sh")], env=env, check=True, stdout=subprocess.DEVNULL
-    )
-    base = f"http://127.0.0.1:{port}/fhir"
-    subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "tools/load_fhir.py"),
-            str(REPO / "data/synthetic/bundles"),
-            "--fhir-base",
-            base,
-            "--token",
-            token,
-        ],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    return base, token, env
 
 
 def nlu_cross_validation(folds: int) -> dict:
@@ -256,7 +215,8 @@ def main() -> None:
     hapi_env = None
     base, token, folder = args.fhir_base, args.token, args.fhir_dir
     if not base and not folder:
-        base, token, hapi_env = start_hapi()
+        hapi = start_hapi()
+        base, token, hapi_env = hapi.base, hapi.token, hapi.env
     extra = {"PRESCREEN_FHIR_TOKEN": token} if token else {}
     stack = Stack(
         StackConfig(
@@ -294,7 +254,7 @@ def main() -> None:
     finally:
         stack.stop()
         if hapi_env:
-            subprocess.run(["bash", str(REPO / "fhir_server/stop.sh")], env=hapi_env, capture_output=True)
+            hapi.stop()
 
 
 if __name__ == "__main__":

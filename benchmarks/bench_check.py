@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,46 +24,12 @@ import requests
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks.common import pct, start_hapi  # noqa: E402
 from bot.cli import open_source  # noqa: E402
 from eligibility import screen  # noqa: E402
 from fhir_ingest.sources import DirSource  # noqa: E402
 
 AS_OF = "2026-11-24"
-
-
-def start_hapi() -> tuple[str, str, dict]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    token = secrets.token_urlsafe(16)
-    env = dict(
-        os.environ,
-        PRESCREEN_FHIR_PORT=str(port),
-        PRESCREEN_FHIR_TOKEN=token,
-        PRESCREEN_FHIR_RUN_DIR=f"/tmp/prescreen-bench-{port}",
-    )
-    subprocess.run(["bash", str(REPO / "fhir_server/start.sh")], env=env, check=True)
-    base = f"http://127.0.0.1:{port}/fhir"
-    subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "tools/load_fhir.py"),
-            str(REPO / "data/synthetic/bundles"),
-            "--fhir-base",
-            base,
-            "--token",
-            token,
-        ],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    return base, token, env
-
-
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    k = max(0, min(len(values) - 1, round(p / 100 * (len(values) - 1))))
-    return values[k]
 
 
 def main() -> None:
@@ -78,7 +41,8 @@ def main() -> None:
     env = None
     base, token = args.fhir_base, args.token
     if not base:
-        base, token, env = start_hapi()
+        hapi = start_hapi()
+        base, token, env = hapi.base, hapi.token, hapi.env
     try:
         if token:
             os.environ["PRESCREEN_FHIR_TOKEN"] = token
@@ -130,7 +94,7 @@ def main() -> None:
         )
     finally:
         if env:
-            subprocess.run(["bash", str(REPO / "fhir_server/stop.sh")], env=env)
+            hapi.stop()
 
 
 if __name__ == "__main__":
