@@ -69,14 +69,22 @@ def _hbv(ctx: Ctx) -> Outcome:
                 f"HBV DNA on {dna.date}: unrecognised unit '{dna.original_unit}'",
                 [lab_evidence(dna)],
             )
-    hbsag = ctx.facts.latest("hbsag")
-    if hbsag and ctx.in_window(hbsag[0].date, ctx.windows["serology"]):
-        m = hbsag[0]
-        if m.qualitative == "negative":
-            return Outcome("pass", f"HBsAg negative on {m.date}", [lab_evidence(m)])
-        if m.qualitative == "positive":
-            return Outcome("unknown", f"HBsAg positive on {m.date}: order HBV DNA", [lab_evidence(m)])
-    return Outcome("unknown", "no HBV DNA in 90 days or HBsAg in 365 days: order the test")
+    return _screening_test(ctx, "hbsag", "HBsAg", "HBV DNA") or Outcome(
+        "unknown", "no HBV DNA in 90 days or HBsAg in 365 days: order the test"
+    )
+
+
+def _screening_test(ctx: Ctx, analyte: str, label: str, follow_up: str) -> Outcome | None:
+    """A negative screen within a year passes; a positive one asks for the viral load."""
+    values = ctx.facts.latest(analyte)
+    if not values or not ctx.in_window(values[0].date, ctx.windows["serology"]):
+        return None
+    m = values[0]
+    if m.qualitative == "negative":
+        return Outcome("pass", f"{label} negative on {m.date}", [lab_evidence(m)])
+    if m.qualitative == "positive":
+        return Outcome("unknown", f"{label} positive on {m.date}: order {follow_up}", [lab_evidence(m)])
+    return None
 
 
 def _hcv(ctx: Ctx) -> Outcome:
@@ -95,14 +103,9 @@ def _hcv(ctx: Ctx) -> Outcome:
                 f"{rna.date} {rel} {limit}",
                 [lab_evidence(rna, value)],
             )
-    anti = ctx.facts.latest("anti_hcv")
-    if anti and ctx.in_window(anti[0].date, ctx.windows["serology"]):
-        m = anti[0]
-        if m.qualitative == "negative":
-            return Outcome("pass", f"anti-HCV negative on {m.date}", [lab_evidence(m)])
-        if m.qualitative == "positive":
-            return Outcome("unknown", f"anti-HCV positive on {m.date}: order HCV RNA", [lab_evidence(m)])
-    return Outcome("unknown", "no HCV RNA in 90 days or anti-HCV in 365 days: order the test")
+    return _screening_test(ctx, "anti_hcv", "anti-HCV", "HCV RNA") or Outcome(
+        "unknown", "no HCV RNA in 90 days or anti-HCV in 365 days: order the test"
+    )
 
 
 @evaluator("hepatitis_viral_load")
