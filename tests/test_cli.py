@@ -84,6 +84,19 @@ def test_demo_runs_on_embedded_defaults():
     assert "Verdict: " in out.stdout
 
 
+def check_via(proxy, token: str) -> subprocess.CompletedProcess:
+    """`prescreen check icc-001` against HAPI through the fault proxy."""
+    return run(
+        "check",
+        "icc-001",
+        "--fhir-base",
+        proxy.base_url,
+        "--as-of",
+        AS_OF,
+        env={"PRESCREEN_FHIR_TOKEN": token},
+    )
+
+
 def test_check_through_faults_retries_and_reports(fhir_base, fhir_token):
     """429, 503 and an invalid resource on the way: the report still comes, the bad resource
     is named on stderr and skipped, and the retries really happened."""
@@ -93,15 +106,7 @@ def test_check_through_faults_retries_and_reports(fhir_base, fhir_token):
         proxy.inject("429", times=1, path_regex=r"/Observation", retry_after=1)
         proxy.inject("503", times=1, path_regex=r"/Condition")
         proxy.inject("invalid_resource", times=1, path_regex=r"/Observation")
-        out = run(
-            "check",
-            "icc-001",
-            "--fhir-base",
-            proxy.base_url,
-            "--as-of",
-            AS_OF,
-            env={"PRESCREEN_FHIR_TOKEN": fhir_token},
-        )
+        out = check_via(proxy, fhir_token)
         assert out.returncode == 0, out.stderr
         assert proxy.count(fault="429") == 1 and proxy.count(fault="503") == 1
         assert proxy.count(r"/Condition") >= 2  # the 503 was retried
@@ -115,15 +120,7 @@ def test_check_with_persistently_truncated_json_fails_in_one_line(fhir_base, fhi
 
     with FaultProxy(fhir_base) as proxy:
         proxy.inject("truncate", times=50, path_regex=r"/Condition")
-        out = run(
-            "check",
-            "icc-001",
-            "--fhir-base",
-            proxy.base_url,
-            "--as-of",
-            AS_OF,
-            env={"PRESCREEN_FHIR_TOKEN": fhir_token},
-        )
+        out = check_via(proxy, fhir_token)
     assert out.returncode != 0
     assert out.stdout == ""
     lines = out.stderr.strip().splitlines()

@@ -6,7 +6,7 @@ import re
 
 from eligibility.criteria.base import Ctx, Outcome, cond_evidence, conditions_in, evaluator
 from eligibility.model import Evidence
-from fhir_ingest.facts import ReportFact
+from fhir_ingest.facts import ConditionFact, ReportFact
 
 
 def _report_ev(r: ReportFact, code: str) -> Evidence:
@@ -36,12 +36,21 @@ def _site_ok(ctx: Ctx, r: ReportFact, code: str) -> bool:
     sites = [c for c in r.codings if re.fullmatch(r"C\d\d(\.\d+)?", c.code.upper())]
     if sites:
         return any(ctx.vs("icc").match_coding(c) for c in sites)
-    return any(not c.suspected for c in conditions_in(ctx, "icc"))
+    return bool(_icc_conditions(ctx))
+
+
+def _icc_conditions(ctx: Ctx) -> list[ConditionFact]:
+    return [c for c in conditions_in(ctx, "icc") if not c.suspected]
+
+
+def _icc_reports(ctx: Ctx) -> list[tuple[ReportFact, str]]:
+    """Reports coding ICC (8160/3 only at C22.1), cytology included."""
+    return [(r, c) for r, c in _reports_with(ctx, "icc") if _site_ok(ctx, r, c)]
 
 
 @evaluator("icc_histology")
 def icc_histology(ctx: Ctx) -> Outcome:
-    icc = [(r, c) for r, c in _reports_with(ctx, "icc") if _site_ok(ctx, r, c)]
+    icc = _icc_reports(ctx)
     histology = [(r, c) for r, c in icc if not r.cytology]
     if histology:
         r, code = histology[0]
@@ -63,7 +72,7 @@ def icc_histology(ctx: Ctx) -> Outcome:
             "pathology says cholangiocarcinoma without the intrahepatic site: ask",
             [_report_ev(r, code)],
         )
-    conds = [c for c in conditions_in(ctx, "icc") if not c.suspected]
+    conds = _icc_conditions(ctx)
     ev = [cond_evidence(conds[0], "ICC diagnosis without a pathology report")] if conds else []
     return Outcome("unknown", "no pathology report confirming ICC in the record: ask", ev)
 
@@ -83,8 +92,8 @@ def other_liver_histology(ctx: Ctx) -> Outcome:
             f"pathology report {r.date} shows a non-cholangiocarcinoma component ({code})",
             [_report_ev(r, code)],
         )
-    icc_reports = [(r, c) for r, c in _reports_with(ctx, "icc") if not r.cytology and _site_ok(ctx, r, c)]
-    icc_conds = [c for c in conditions_in(ctx, "icc") if not c.suspected]
+    icc_reports = [(r, c) for r, c in _icc_reports(ctx) if not r.cytology]
+    icc_conds = _icc_conditions(ctx)
     other_conds = [c for vs in ("hcc", "other_liver_malignancy") for c in conditions_in(ctx, vs)]
     unclear_conds = conditions_in(ctx, "liver_unspecified") + conditions_in(ctx, "cholangio_unspecified_site")
     confirmed_other = [c for c in other_conds if not c.suspected]
