@@ -9,9 +9,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.records import FHIR_ID
 from actions.screening import REQUESTED, Screening
 from fhir_ingest.errors import IngestError
+from fhir_ingest.records import is_valid_id
 
 NO_CALLER = "I cannot tell who you are: this conversation did not come through the prescreen channel."
 NAME_A_PATIENT = (
@@ -58,12 +58,12 @@ def patient_id_in(tracker: Tracker) -> str | None:
     last token that holds a digit (ids such as 123, icc-004, MRN0042)."""
     for value in entity_values(tracker, "patient_id"):
         v = value.strip().strip(".,;:!?")
-        if FHIR_ID.match(v) and v.lower() not in NOT_IDS and not TRIAL_ID.match(v):
+        if is_valid_id(v) and v.lower() not in NOT_IDS and not TRIAL_ID.match(v):
             return v
     tokens = [
         t
         for t in ID_TOKEN.findall(latest_text(tracker))
-        if any(c.isdigit() for c in t) and not TRIAL_ID.match(t) and FHIR_ID.match(t)
+        if any(c.isdigit() for c in t) and not TRIAL_ID.match(t) and is_valid_id(t)
     ]
     return tokens[-1] if tokens else None
 

@@ -10,23 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import threading
 import time
 from collections import OrderedDict
 from datetime import date
 from typing import Any
 
+from common.options import as_of_or_today
+from fhir_ingest.configure import source_from_env
 from fhir_ingest.records import PatientRecord
 
-FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 CACHE_SECONDS = float(os.environ.get("PRESCREEN_RECORD_CACHE_SECONDS", "600"))
 CACHE_SIZE = 64
 
 
 def as_of() -> date:
-    value = os.environ.get("PRESCREEN_AS_OF")
-    return date.fromisoformat(value) if value else date.today()
+    return as_of_or_today(os.environ.get("PRESCREEN_AS_OF"))
 
 
 def source_description() -> str:
@@ -47,11 +46,7 @@ class RecordCache:
 
     def source(self) -> Any:
         if self._source is None:
-            from bot.cli import open_source  # the CLI's rules for flags/env, one place
-
-            self._source = open_source(
-                os.environ.get("PRESCREEN_FHIR_BASE"), os.environ.get("PRESCREEN_FHIR_DIR")
-            )
+            self._source = source_from_env()
         return self._source
 
     def set_source(self, source: Any) -> None:

@@ -15,6 +15,7 @@ from rasa_sdk.events import EventType, SlotSet
 
 from actions.records import RECORDS, as_of
 from actions.vocab import CHECKLIST, vocab
+from common.wire import METADATA_KEY
 from eligibility import Answer, Report, next_questions, screen
 from fhir_ingest.records import PatientRecord
 
@@ -28,7 +29,6 @@ VERDICT, REPORT, FOCUS, LAST_QUESTION, ASKED = (
 )
 REQUESTED = "requested_slot"
 CHECKLIST_STATES = ("none", "named", "not_sure")
-METADATA_KEY = "prescreen"  # set by bot/channel.py from the verified token
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.keys import action_secret
+from bot.access.keys import action_secret
 
 logger = logging.getLogger("prescreen.actions")
 OPEN_PATHS = {"/health"}  # liveness only: no data

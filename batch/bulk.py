@@ -9,6 +9,7 @@ this simple mirror; a new full export starts clean.)
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -18,11 +19,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import requests
 
-from fhir_ingest.client import _retry_after_seconds
+from fhir_ingest.client import retry_after_seconds
 from fhir_ingest.errors import FhirAuthError, FhirError, FhirUnreachable, outcome_text_of
 from fhir_ingest.records import is_valid_id, medication_references, patient_id_of
 
@@ -78,7 +79,12 @@ class BulkClient:
         self.timeout = timeout
         self.say = say
         self.sleep = sleep
-        self.max_retries = client.policy.max_retries
+        # The client's policy, plus 500: export servers answer it while a job is busy.
+        self.policy = dataclasses.replace(
+            client.policy,
+            retry_statuses=client.policy.retry_statuses | TRANSIENT,
+            retry_after_cap=max(client.policy.retry_after_cap, poll_cap),
+        )
 
     # --- the protocol ----------------------------------------------------------------
 
@@ -121,9 +127,9 @@ class BulkClient:
     def wait(self, status_url: str) -> dict:
         started = time.monotonic()
         delay = 1.0
-        session = self._session_for(status_url, needs_token=True)  # our token stays with our server
+        self._needs_token_for(status_url, needs_token=True)  # our token stays with our server
         while True:
-            resp = self._request("GET", status_url, headers={"Accept": "application/json"}, session=session)
+            resp = self._request("GET", status_url, headers={"Accept": "application/json"})
             if resp.status_code == 200:
                 try:
                     manifest = resp.json()
@@ -139,7 +145,7 @@ class BulkClient:
             progress = resp.headers.get("X-Progress")
             if progress:
                 self.say(f"bulk export: {progress.strip()[:80]}")
-            wait = _retry_after_seconds(resp.headers.get("Retry-After"))
+            wait = retry_after_seconds(resp.headers.get("Retry-After"))
             if wait is None:
                 wait, delay = delay, min(delay * 2, self.poll_cap)
             if time.monotonic() - started + wait > self.timeout:
@@ -204,8 +210,8 @@ class BulkClient:
     def delete(self, status_url: str) -> None:
         """Tell the server it may drop the job and its files (best effort)."""
         try:
+            self._needs_token_for(status_url, needs_token=True)
             resp = self._request("DELETE", status_url, headers={"Accept": "application/fhir+json"},
-                                 session=self._session_for(status_url, needs_token=True),
                                  check=False, retries=0)
             if resp.status_code >= 400 and resp.status_code != 404:
                 log.info("bulk export: DELETE of the job answered %s", resp.status_code)
@@ -214,19 +220,19 @@ class BulkClient:
 
     # --- HTTP ------------------------------------------------------------------------
 
-    def _session_for(self, url: str, needs_token: bool) -> requests.Session:
-        ours, theirs = urlsplit(self.base), urlsplit(url)
-        if (ours.scheme, ours.netloc.lower()) == (theirs.scheme, theirs.netloc.lower()):
-            return self.client.session
+    def _needs_token_for(self, url: str, needs_token: bool) -> bool:
+        """Whether to send our credentials with `url` (refusing when another host wants them)."""
+        if self.client.same_server(url):
+            return True
         if needs_token:
             # Our token goes to our server only.
             raise BulkError(None, url, base_url=self.base,
                             reason="the export points to another host; our access token is not sent there")
-        return requests.Session()
+        return False
 
     def _fetch_file(self, url: str, target: Path, needs_token: bool) -> None:
-        session = self._session_for(url, needs_token)
-        resp = self._request("GET", url, headers={"Accept": NDJSON}, session=session, stream=True)
+        resp = self._request("GET", url, headers={"Accept": NDJSON}, stream=True,
+                             send_auth=self._needs_token_for(url, needs_token))
         try:
             with open(target, "wb") as f:
                 for chunk in resp.iter_content(chunk_size=1 << 16):
@@ -238,8 +244,8 @@ class BulkClient:
             resp.close()
 
     def _count_lines(self, url: str, needs_token: bool) -> int:
-        session = self._session_for(url, needs_token)
-        resp = self._request("GET", url, headers={"Accept": NDJSON}, session=session)
+        resp = self._request("GET", url, headers={"Accept": NDJSON},
+                             send_auth=self._needs_token_for(url, needs_token))
         return sum(1 for line in resp.text.splitlines() if line.strip())
 
     def _request(
@@ -249,34 +255,20 @@ class BulkClient:
         *,
         params: dict | None = None,
         headers: dict | None = None,
-        session: requests.Session | None = None,
         stream: bool = False,
         check: bool = True,
         retries: int | None = None,
+        send_auth: bool = True,
     ) -> requests.Response:
-        session = session or self.client.session
-        retries = self.max_retries if retries is None else retries
-        for attempt in range(retries + 1):
-            try:
-                resp = session.request(method, url, params=params, headers=headers,
-                                       timeout=self.client.timeout, stream=stream)
-            except requests.RequestException as e:
-                if attempt >= retries:
-                    raise FhirUnreachable(None, url, method=method, base_url=self.base,
-                                          reason=type(e).__name__) from e
-                self.sleep(min(2.0 ** attempt, self.poll_cap))
-                continue
-            if resp.status_code in TRANSIENT and attempt < retries:
-                wait = _retry_after_seconds(resp.headers.get("Retry-After"))
-                resp.close()
-                self.sleep(min(wait if wait is not None else 2.0 ** attempt, self.poll_cap))
-                continue
-            if check and resp.status_code >= 400:
-                cls = FhirAuthError if resp.status_code in (401, 403) else BulkError
-                raise cls(resp.status_code, resp.url, outcome_text_of(resp.content), method=method,
-                          base_url=self.base)
-            return resp
-        raise AssertionError("unreachable")
+        """The client's one retry loop, with the export's policy; errors named as bulk errors."""
+        policy = self.policy if retries is None else dataclasses.replace(self.policy, max_retries=retries)
+        resp = self.client.request(method, url, params=params, headers=headers, stream=stream,
+                                   check=False, policy=policy, send_auth=send_auth)
+        if check and resp.status_code >= 400:
+            cls = FhirAuthError if resp.status_code in (401, 403) else BulkError
+            raise cls(resp.status_code, resp.url, outcome_text_of(resp.content), method=method,
+                      base_url=self.base)
+        return resp
 
 
 def _stamp(instant: str) -> str:

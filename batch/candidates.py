@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
+from common.errors import AppError
 from fhir_ingest.errors import FhirError, IngestError
 from fhir_ingest.facts import Coding
 from fhir_ingest.records import is_valid_id, parse_reference, patient_id_of
@@ -25,7 +26,7 @@ BELOW_SYSTEMS = ("http://hl7.org/fhir/sid/icd-10-cn",)
 PAGE_SIZE = 200  # Oracle Health's maximum; HAPI accepts more
 
 
-class CandidateError(IngestError):
+class CandidateError(AppError):
     """The list of patients could not be made (one line, for the CLI)."""
 
 

@@ -3,7 +3,7 @@
   prescreen batch [--fhir-base URL | --fhir-dir DIR] [--as-of DATE] --out FILE
                   [--patients FILE | --group ID] [--bulk [--since WHEN|last] [--bulk-dir DIR]]
                   [--workers N] [--rate R] [--retries N] [--resume [--retry-errors]] [--overwrite]
-                  [--summary PREFIX] [--no-progress] [--verbose]
+                  [--summary PREFIX] [--no-progress] [-v]
 """
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
-import os
 import sys
 from datetime import date, datetime
 from pathlib import Path
 
-from fhir_ingest.errors import IngestError
+from common.errors import EXIT_INTERRUPTED, AppError, UsageError
+from common.options import SOURCE_HELP, add_source_options, add_verbose, configure_logging, parse_date
+from fhir_ingest.configure import open_source
 
 from . import candidates as cand
 from .outfile import ReportFile, RunState, prefix_of, state_path
@@ -26,10 +27,9 @@ from .runner import RunResult, run, screen_one
 from .summary import write_summaries
 
 log = logging.getLogger(__name__)
-EXIT_INTERRUPTED = 130
 
 
-class BatchError(IngestError):
+class BatchError(AppError):
     """The batch could not run (one line on stderr, non-zero exit)."""
 
 
@@ -39,14 +39,10 @@ def register(subparsers) -> None:
         help="screen many patients; one report per line, plus CSV and HTML summaries",
         description="Screens every candidate (patients with an intrahepatic cholangiocarcinoma "
         "Condition, a --patients list or a --group) and writes one JSON report per line to --out, "
-        "then PREFIX.csv and PREFIX.html (PREFIX: --out without .jsonl, or --summary).",
+        "then PREFIX.csv and PREFIX.html (PREFIX: --out without .jsonl, or --summary). A source is "
+        "required (`prescreen demo` is the place for the synthetic cohort). " + SOURCE_HELP,
     )
-    where = p.add_mutually_exclusive_group()
-    where.add_argument("--fhir-base", metavar="URL", help="FHIR R4 server (default: $PRESCREEN_FHIR_BASE)")
-    where.add_argument("--fhir-dir", metavar="DIR",
-                       help="folder of Bundles, resources and/or NDJSON (default without a server: "
-                       "the embedded synthetic cohort)")
-    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="decide as of this date (default: today)")
+    add_source_options(p)
     p.add_argument("--out", required=True, metavar="FILE", help="JSONL of reports, one per patient")
     p.add_argument("--summary", metavar="PREFIX", help="write PREFIX.csv and PREFIX.html (default: "
                    "--out without its .jsonl suffix)")
@@ -73,30 +69,20 @@ def register(subparsers) -> None:
                    "'last' for the previous export in --bulk-dir) and screen the patients it touched")
     p.add_argument("--bulk-dir", metavar="DIR", help="where exports are kept (default PREFIX.bulk/)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
-    p.add_argument("-v", "--verbose", action="store_true", help="log retries and requests (no patient data)")
+    add_verbose(p)
     p.set_defaults(func=cmd_batch)
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from bot.cli import DEMO_AS_OF, DEMO_DIR, CliError, open_source
-
-    logging.basicConfig(format="prescreen batch: %(message)s",
-                        level=logging.INFO if args.verbose else logging.WARNING)
+    configure_logging(args.verbose, "prescreen batch")
     _check_args(args)
     out = Path(args.out)
     prefix = Path(args.summary) if args.summary else prefix_of(out)
     csv_path, html_path = Path(f"{prefix}.csv"), Path(f"{prefix}.html")
     bulk_dir = Path(args.bulk_dir) if args.bulk_dir else Path(f"{prefix_of(out)}.bulk")
 
-    fhir_dir, default_as_of = args.fhir_dir, None
-    if not fhir_dir and not args.fhir_base and not os.environ.get("PRESCREEN_FHIR_BASE"):
-        fhir_dir, default_as_of = str(DEMO_DIR), DEMO_AS_OF
-        print(f"prescreen batch: no server given; screening the embedded synthetic cohort "
-              f"({DEMO_DIR.name}/) as of {args.as_of or DEMO_AS_OF}", file=sys.stderr)
-    try:
-        source = open_source(args.fhir_base, fhir_dir)
-    except CliError as e:
-        raise BatchError(str(e)) from None
+    fhir_dir = args.fhir_dir
+    source = open_source(args.fhir_base, fhir_dir)  # no source named: a one-line error
     server = not fhir_dir
     if args.bulk and not server:
         raise BatchError("--bulk needs a FHIR server (--fhir-base or PRESCREEN_FHIR_BASE)")
@@ -114,9 +100,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if state is None and args.resume and (earlier := _as_of_in(out)):
         # A run whose state file was lost: its reports still say which day they were made for.
         state_like = RunState(as_of=earlier, candidates=[], source="", mode="")
-        as_of = _as_of(args.as_of, state_like, None)
+        as_of = _as_of(args.as_of, state_like)
     else:
-        as_of = _as_of(args.as_of, state, default_as_of)
+        as_of = _as_of(args.as_of, state)
     done = report_file.prepare(resume=args.resume, retry_errors=args.retry_errors, overwrite=args.overwrite)
     try:
         if state is None:
@@ -142,35 +128,34 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 def _check_args(args: argparse.Namespace) -> None:
     if args.workers < 1:
-        raise BatchError("--workers must be at least 1")
+        raise UsageError("--workers must be at least 1")
     if args.rate is not None and args.rate <= 0:
-        raise BatchError("--rate must be positive")
+        raise UsageError("--rate must be positive")
     if args.retries is not None and args.retries < 0:
-        raise BatchError("--retries must be 0 or more")
+        raise UsageError("--retries must be 0 or more")
     if args.retry_errors and not args.resume:
-        raise BatchError("--retry-errors goes with --resume")
+        raise UsageError("--retry-errors goes with --resume")
     for token in args.icc_code:
         system, bar, code = token.partition("|")
         if not (bar and system and code):
-            raise BatchError(f"--icc-code must be SYSTEM|CODE, got {token!r}")
+            raise UsageError(f"--icc-code must be SYSTEM|CODE, got {token!r}")
     if args.since and not args.bulk:
-        raise BatchError("--since goes with --bulk")
+        raise UsageError("--since goes with --bulk")
     if args.resume and args.overwrite:
-        raise BatchError("--resume and --overwrite contradict each other")
+        raise UsageError("--resume and --overwrite contradict each other")
+    if args.as_of is not None:
+        parse_date(args.as_of)
 
 
-def _as_of(given: str | None, state: RunState | None, default: str | None) -> date:
+def _as_of(given: str | None, state: RunState | None) -> date:
     if given is not None:
-        try:
-            day = date.fromisoformat(given)
-        except ValueError:
-            raise BatchError(f"--as-of must be YYYY-MM-DD, got {given!r}") from None
+        day = parse_date(given)
         if state is not None and state.as_of != day.isoformat():
             raise BatchError(f"--as-of {day} differs from the run being resumed ({state.as_of})")
         return day
     if state is not None:
         return date.fromisoformat(state.as_of)  # a run resumed after midnight keeps its date
-    return date.fromisoformat(default) if default else date.today()
+    return date.today()
 
 
 def _as_of_in(out: Path) -> str | None:

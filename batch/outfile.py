@@ -15,12 +15,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fhir_ingest.errors import IngestError
+from common.errors import AppError
 
 STATE_VERSION = 1
 
 
-class OutFileError(IngestError):
+class OutFileError(AppError):
     """The output file cannot be used as asked (one line, for the CLI)."""
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from common.errors import AppError
 from fhir_ingest.errors import FhirAuthError, FhirUnreachable, IngestError
 
 from .outfile import ReportFile
@@ -24,7 +25,7 @@ MAX_ERROR_CHARS = 300
 
 
 @dataclass
-class Outcome:
+class PatientOutcome:
     """What one worker made of one patient."""
 
     patient_id: str
@@ -53,7 +54,7 @@ class RunResult:
 def one_line(e: BaseException) -> str:
     text = str(e).strip().splitlines()[0] if str(e).strip() else ""
     text = text or type(e).__name__
-    if not isinstance(e, IngestError):
+    if not isinstance(e, IngestError | AppError):
         text = f"{type(e).__name__}: {text}"  # an unexpected failure: say what kind
     return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"
 
@@ -63,7 +64,7 @@ def error_line(patient_id: str, message: str) -> dict:
     return {"patient": f"Patient/{patient_id}", "verdict": "error", "error": message, "criteria": []}
 
 
-def screen_one(source, patient_id: str, as_of: date) -> Outcome:
+def screen_one(source, patient_id: str, as_of: date) -> PatientOutcome:
     """Load and screen one patient; any failure becomes an error line, never an exception."""
     from eligibility import screen
 
@@ -76,11 +77,11 @@ def screen_one(source, patient_id: str, as_of: date) -> Outcome:
             kind = "FHIR server unreachable" if e.status is None else f"FHIR server answered {e.status}"
             detail = "; ".join(x for x in (e.outcome_text, e.reason) if x)
             systemic = f"{kind}: {detail}" if detail else kind
-        return Outcome(patient_id, error_line(patient_id, one_line(e)), systemic=systemic)
+        return PatientOutcome(patient_id, error_line(patient_id, one_line(e)), systemic=systemic)
     if report.get("patient") != f"Patient/{patient_id}":
         # A record without its Patient resource: keep the line findable by the id we asked.
         report["patient"] = f"Patient/{patient_id}"
-    return Outcome(patient_id, report, issues=len(record.issues))
+    return PatientOutcome(patient_id, report, issues=len(record.issues))
 
 
 class _Signals:
@@ -106,7 +107,7 @@ class _Signals:
 
 def run(
     patient_ids: Sequence[str],
-    work: Callable[[str], Outcome],
+    work: Callable[[str], PatientOutcome],
     out: ReportFile,
     *,
     done: dict[str, str],
@@ -128,7 +129,7 @@ def run(
         tasks.put(pid)
     for _ in range(workers):
         tasks.put(None)
-    results: queue.Queue[Outcome | None] = queue.Queue(maxsize=2 * workers)  # back-pressure
+    results: queue.Queue[PatientOutcome | None] = queue.Queue(maxsize=2 * workers)  # back-pressure
     stop = threading.Event()
 
     def worker() -> None:
@@ -140,7 +141,7 @@ def run(
                 try:
                     outcome = work(pid)
                 except Exception as e:  # noqa: BLE001 - `work` should not raise; if it does, say so
-                    outcome = Outcome(pid, error_line(pid, one_line(e)))
+                    outcome = PatientOutcome(pid, error_line(pid, one_line(e)))
                 results.put(outcome)
         finally:
             results.put(None)  # the main loop counts these to know when every worker is done

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from eligibility.report import VERDICT_WORDS as REPORT_VERDICT_WORDS
+
 from .outfile import atomic_write, patient_of, read_lines
 
 VERDICTS = ("potentially_eligible", "needs_information", "ineligible", "error")
-VERDICT_WORDS = {"potentially_eligible": "potentially eligible", "needs_information": "needs information",
-                 "ineligible": "ineligible", "error": "error"}
+VERDICT_WORDS = {**REPORT_VERDICT_WORDS, "error": "error"}
 CSV_COLUMNS = ("patient", "verdict", "failed", "reasons", "missing", "error")
 # Spreadsheets run a cell that starts with these as a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

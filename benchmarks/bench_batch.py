@@ -43,7 +43,7 @@ def child(args: argparse.Namespace) -> None:
     from batch.outfile import ReportFile
     from batch.ratelimit import limit_session
     from batch.runner import run, screen_one
-    from bot.cli import open_source
+    from fhir_ingest.configure import open_source
 
     source = open_source(args.fhir_base, None)
     client = source.client

@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks.common import free_port, pct, start_hapi  # noqa: E402
-from bot.stack import Stack, StackConfig, ensure_model, quiet_env, rasa_python  # noqa: E402
+from bot.supervisor import Stack, StackConfig, ensure_model, quiet_env, rasa_python  # noqa: E402
 
 AS_OF = "2026-11-24"
 # Patients whose record leaves questions (needs_information from the record alone).
@@ -118,7 +118,7 @@ def nlu_cross_validation(folds: int) -> dict:
 
 class Client:
     def __init__(self, webhook: str, user: str) -> None:
-        from bot.tokens import issue
+        from bot.access.tokens import issue
 
         self.webhook, self.session = webhook, requests.Session()
         self.session.headers["Authorization"] = f"Bearer {issue('clinician', user=user)}"

@@ -63,6 +63,7 @@ class RetryPolicy:
     # so `prescreen check` against a wrong URL fails fast.
     max_connect_retries: int = 1
     seed: int = 0
+    retry_statuses: frozenset[int] = RETRY_STATUSES
 
 
 class FhirClient:
@@ -115,6 +116,7 @@ class FhirClient:
         self.session.auth = auth
         if auth is not None and hasattr(auth, "set_fhir_base"):
             auth.set_fhir_base(self.base_url)
+        self._anonymous: requests.Session | None = None  # for hosts that must not get our token
         self.requests_sent = 0  # attempts on the wire, retries included
         self.retries = 0
 
@@ -122,6 +124,8 @@ class FhirClient:
 
     def close(self) -> None:
         self.session.close()
+        if self._anonymous is not None:
+            self._anonymous.close()
 
     def __enter__(self) -> FhirClient:
         return self
@@ -187,18 +191,75 @@ class FhirClient:
         kind: str | None = None,
     ) -> dict:
         """GET a URL (absolute, or relative to the base) and return its JSON object."""
+        resp = self.request("GET", url, params=params, kind=kind)
+        return self._json_of(resp)
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: SearchParams | None = None,
+        headers: Mapping[str, str] | None = None,
+        stream: bool = False,
+        check: bool = True,
+        policy: RetryPolicy | None = None,
+        send_auth: bool = True,
+        kind: str | None = None,
+    ) -> requests.Response:
+        """One HTTP exchange under the retry policy (the client's, or `policy`).
+
+        `url` is absolute or relative to the base. With `send_auth` (the default) the URL
+        must be on our server: our credentials never go to another host. With
+        `send_auth=False` it goes out on a session without them (Bulk Data file servers).
+        With `check`, an error status raises the FhirError that names it; without, the
+        response is returned whatever its status (after retries).
+        """
         if not url.startswith(("http://", "https://")):
             url = f"{self.base_url}/{url.lstrip('/')}"
-        self._check_same_server(url)
-        resp = self._send("GET", url, params=_as_pairs(params), kind=kind or _kind_of(url, self))
-        return self._json_of(resp)
+        if send_auth:
+            self._check_same_server(url)
+            session = self.session
+        else:
+            session = self._plain_session()
+        return self._send(
+            method,
+            url,
+            params=_as_pairs(params),
+            headers=headers,
+            stream=stream,
+            check=check,
+            policy=policy or self.policy,
+            session=session,
+            kind=kind or _kind_of(url, self),
+        )
+
+    def same_server(self, url: str) -> bool:
+        ours, theirs = urlsplit(self.base_url), urlsplit(url)
+        return (ours.scheme, ours.netloc.lower()) == (theirs.scheme, theirs.netloc.lower())
 
     # --- internals -------------------------------------------------------------------
 
+    def _plain_session(self) -> requests.Session:
+        with self._rng_lock:
+            if self._anonymous is None:
+                self._anonymous = requests.Session()
+                self._anonymous.headers.update({"User-Agent": self.session.headers["User-Agent"]})
+            return self._anonymous
+
     def _send(
-        self, method: str, url: str, *, params: list[tuple[str, str]] | None, kind: str
+        self,
+        method: str,
+        url: str,
+        *,
+        params: list[tuple[str, str]] | None,
+        headers: Mapping[str, str] | None,
+        stream: bool,
+        check: bool,
+        policy: RetryPolicy,
+        session: requests.Session,
+        kind: str,
     ) -> requests.Response:
-        policy = self.policy
         retryable = method in IDEMPOTENT
         attempt = 0
         connect_failures = 0
@@ -207,7 +268,9 @@ class FhirClient:
             with self._rng_lock:
                 self.requests_sent += 1
             try:
-                resp = self.session.request(method, url, params=params, timeout=self.timeout)
+                resp = session.request(
+                    method, url, params=params, headers=headers, stream=stream, timeout=self.timeout
+                )
             except requests.RequestException as e:
                 elapsed = time.monotonic() - started
                 failure, never_connected = _describe_transport_error(e)
@@ -217,7 +280,7 @@ class FhirClient:
                 give_up = (
                     not retryable
                     or attempt >= policy.max_retries
-                    or connect_failures > policy.max_connect_retries
+                    or connect_failures > min(policy.max_connect_retries, policy.max_retries)
                 )
                 if give_up:
                     raise FhirUnreachable(
@@ -228,21 +291,23 @@ class FhirClient:
                         reason=f"{failure} (after {attempt + 1} attempt"
                         f"{'s' if attempt else ''})",
                     ) from e
-                delay = self._backoff(attempt)
+                delay = self._backoff(attempt, policy)
             else:
                 elapsed = time.monotonic() - started
                 log.debug("%s %s %s %.3fs", method, kind, resp.status_code, elapsed)
-                if resp.status_code < 400:
+                if resp.status_code < 400 and resp.status_code not in policy.retry_statuses:
                     return resp
-                if not (retryable and resp.status_code in RETRY_STATUSES) or (
+                if not (retryable and resp.status_code in policy.retry_statuses) or (
                     attempt >= policy.max_retries
                 ):
+                    if not check:
+                        return resp
                     raise self._error_for(method, resp)
-                retry_after = _retry_after_seconds(resp.headers.get("Retry-After"))
+                retry_after = retry_after_seconds(resp.headers.get("Retry-After"))
                 if retry_after is not None:
                     delay = min(retry_after, policy.retry_after_cap)
                 else:
-                    delay = self._backoff(attempt)
+                    delay = self._backoff(attempt, policy)
                 resp.close()
                 failure = f"HTTP {resp.status_code}"
             attempt += 1
@@ -254,8 +319,9 @@ class FhirClient:
             )
             self._sleep(delay)
 
-    def _backoff(self, attempt: int) -> float:
-        ceiling = min(self.policy.backoff_cap, self.policy.backoff_base * (2**attempt))
+    def _backoff(self, attempt: int, policy: RetryPolicy | None = None) -> float:
+        policy = policy or self.policy
+        ceiling = min(policy.backoff_cap, policy.backoff_base * (2**attempt))
         with self._rng_lock:
             return ceiling / 2 + self._rng.uniform(0, ceiling / 2)
 
@@ -303,8 +369,8 @@ class FhirClient:
     def _check_same_server(self, url: str) -> None:
         # Our Authorization header goes with every request: never send it to a host the
         # server's paging links name but we were not configured for.
-        ours, theirs = urlsplit(self.base_url), urlsplit(url)
-        if (ours.scheme, ours.netloc.lower()) != (theirs.scheme, theirs.netloc.lower()):
+        if not self.same_server(url):
+            theirs = urlsplit(url)
             raise FhirBadResponse(
                 None,
                 url,
@@ -358,6 +424,9 @@ def _describe_transport_error(e: requests.RequestException) -> tuple[str, bool]:
         return "connect timed out", False
     if isinstance(e, requests.ReadTimeout):
         return "read timed out", False
+    # ChunkedEncodingError is a RequestException, not a ConnectionError: test it on its own.
+    if isinstance(e, requests.exceptions.ChunkedEncodingError):
+        return "connection broken mid-response", False
     if isinstance(e, requests.ConnectionError):
         cause = e.args[0] if e.args else None
         reason = cause.reason if isinstance(cause, MaxRetryError) else cause
@@ -365,13 +434,11 @@ def _describe_transport_error(e: requests.RequestException) -> tuple[str, bool]:
             return "host name not resolved", True
         if isinstance(reason, NewConnectionError):
             return "connection refused", True
-        if isinstance(e, requests.exceptions.ChunkedEncodingError):
-            return "connection broken mid-response", False
         return "connection reset or closed", False
     return type(e).__name__, False
 
 
-def _retry_after_seconds(value: str | None) -> float | None:
+def retry_after_seconds(value: str | None) -> float | None:
     """Retry-After as seconds: a number, or an HTTP-date."""
     if not value:
         return None
@@ -389,4 +456,4 @@ def _retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
-__all__ = ["FhirClient", "RetryPolicy", "SearchParams", "USER_AGENT"]
+__all__ = ["FhirClient", "RetryPolicy", "SearchParams", "USER_AGENT", "retry_after_seconds"]

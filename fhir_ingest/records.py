@@ -18,7 +18,9 @@ MEDICATION_USE_TYPES = frozenset(
 
 # "Patient/x", "Patient/x/_history/2", "https://host/fhir/Patient/x" (FHIR id syntax).
 _REF_RE = re.compile(r"(?:^|/)([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/[^/]+)?$")
-_ID_RE = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+# FHIR id syntax. Matched whole (fullmatch: no trailing newline), and never dots alone,
+# which a server would read as "." or ".." path segments.
+FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 
 TypeId = tuple[str, str]
 
@@ -41,8 +43,8 @@ class PatientRecord:
         return found[0] if found else None
 
 
-def is_valid_id(value: str) -> bool:
-    return bool(_ID_RE.match(value))
+def is_valid_id(value: object) -> bool:
+    return isinstance(value, str) and FHIR_ID.fullmatch(value) is not None and value.strip(".") != ""
 
 
 def parse_reference(ref: Any, full_urls: Mapping[str, TypeId] | None = None) -> TypeId | None:

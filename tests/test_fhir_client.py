@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import RSAAlgorithm
 
 from fhir_ingest.auth import BearerToken, SmartBackendServices
-from fhir_ingest.client import FhirClient, _retry_after_seconds
+from fhir_ingest.client import FhirClient, retry_after_seconds
 from fhir_ingest.errors import (
     FhirAuthError,
     FhirBadResponse,
@@ -242,12 +242,12 @@ def test_debug_logs_carry_no_patient_data(fhir_base, auth, pid, caplog):
 
 
 def test_retry_after_forms():
-    assert _retry_after_seconds("3") == 3
-    assert _retry_after_seconds(None) is None and _retry_after_seconds("soon") is None
+    assert retry_after_seconds("3") == 3
+    assert retry_after_seconds(None) is None and retry_after_seconds("soon") is None
     when = datetime.now(timezone.utc) + timedelta(seconds=30)
-    assert 25 < _retry_after_seconds(format_datetime(when, usegmt=True)) <= 30
+    assert 25 < retry_after_seconds(format_datetime(when, usegmt=True)) <= 30
     past = datetime.now(timezone.utc) - timedelta(seconds=30)
-    assert _retry_after_seconds(format_datetime(past, usegmt=True)) == 0
+    assert retry_after_seconds(format_datetime(past, usegmt=True)) == 0
 
 
 def test_backoff_is_deterministic_and_bounded():

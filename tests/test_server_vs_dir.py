@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import open_source
+from fhir_ingest.configure import open_source
 from eligibility import screen
 from fhir_ingest.sources import DirSource
 

@@ -104,7 +104,8 @@ def extra_patient(fhir_base, fhir_token):
 
 
 def test_since_screens_only_what_changed(fhir_base, fhir_token, tmp_path, extra_patient, monkeypatch):
-    from bot.cli import open_source, run_check
+    from bot.cli.check import run_check
+from fhir_ingest.configure import open_source
 
     bulk_dir = tmp_path / "mirror"
     full = tmp_path / "full.jsonl"
@@ -132,5 +133,5 @@ def test_since_screens_only_what_changed(fhir_base, fhir_token, tmp_path, extra_
 def test_since_without_an_earlier_export_is_refused(fhir_base, fhir_token, tmp_path):
     done = batch("--fhir-base", fhir_base, "--out", str(tmp_path / "r.jsonl"), "--bulk", "--since", "last",
                  "--no-progress", token=fhir_token)
-    assert done.returncode == 2 and "--since" in done.stderr
+    assert done.returncode == 1 and "--since" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1

@@ -102,14 +102,16 @@ def test_refuses_to_overwrite_and_resumes_a_finished_run(tmp_path):
     assert other_day.returncode != 0 and "2026-11-24" in other_day.stderr
 
 
-def test_embedded_default_without_a_source(tmp_path):
+def test_refuses_to_run_without_a_source(tmp_path):
+    # Quietly screening the synthetic cohort would look like a real run; `prescreen demo` does that.
     env = {k: v for k, v in os.environ.items() if k != "PRESCREEN_FHIR_BASE"}
     out = tmp_path / "r.jsonl"
     done = subprocess.run([PRESCREEN, "batch", "--out", str(out), "--no-progress"], capture_output=True,
                           text=True, timeout=300, env=env)
-    assert done.returncode == 0, done.stderr
-    assert "embedded synthetic cohort" in done.stderr
-    assert {x["as_of"] for x in read_jsonl(out)} == {AS_OF}
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "prescreen: error: give --fhir-base URL or --fhir-dir DIR (or set PRESCREEN_FHIR_BASE)"]
+    assert not out.exists()
 
 
 @pytest.mark.parametrize("args,message", [

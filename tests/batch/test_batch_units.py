@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -15,7 +16,7 @@ from batch import candidates as cand
 from batch.outfile import OutFileError, ReportFile, RunState, prefix_of, read_lines, state_path
 from batch.progress import Progress
 from batch.ratelimit import RateLimiter
-from batch.runner import Outcome, error_line, one_line, run
+from batch.runner import PatientOutcome, error_line, one_line, run
 from batch.summary import render_html, summarise, write_csv
 from fhir_ingest.errors import FhirUnreachable, PatientNotFound
 
@@ -30,8 +31,8 @@ def report(pid: str, verdict: str = "needs_information", fails=(), unknown=("tub
             "input_hash": "x"}
 
 
-def ok(pid: str) -> Outcome:
-    return Outcome(pid, report(pid))
+def ok(pid: str) -> PatientOutcome:
+    return PatientOutcome(pid, report(pid))
 
 
 def lines(path: Path) -> list[dict]:
@@ -101,7 +102,7 @@ def test_every_patient_exactly_once_whatever_the_order(tmp_path):
     out.prepare(resume=False, retry_errors=False, overwrite=False)
     ids = [f"p{i:03d}" for i in range(60)]
 
-    def work(pid: str) -> Outcome:
+    def work(pid: str) -> PatientOutcome:
         time.sleep(0.001 * (hash(pid) % 7))  # finish out of order
         return ok(pid)
 
@@ -116,7 +117,7 @@ def test_resume_skips_done_and_a_raising_worker_becomes_an_error_line(tmp_path):
     out = ReportFile(tmp_path / "r.jsonl")
     out.prepare(resume=False, retry_errors=False, overwrite=False)
 
-    def work(pid: str) -> Outcome:
+    def work(pid: str) -> PatientOutcome:
         if pid == "bad":
             raise RuntimeError("engine bug\nsecond line")
         return ok(pid)
@@ -136,8 +137,8 @@ def test_systemic_failures_stop_the_run(tmp_path):
     down = FhirUnreachable(None, "http://x/fhir/Patient/1", base_url="http://x/fhir",
                            reason="connection refused")
 
-    def work(pid: str) -> Outcome:
-        return Outcome(pid, error_line(pid, one_line(down)), systemic="FHIR server unreachable: refused")
+    def work(pid: str) -> PatientOutcome:
+        return PatientOutcome(pid, error_line(pid, one_line(down)), systemic="FHIR server unreachable: refused")
 
     result = run([str(i) for i in range(200)], work, out, done={}, workers=2, max_systemic_failures=5)
     out.close()
@@ -151,7 +152,7 @@ def test_sigint_finishes_in_flight_and_leaves_whole_lines(tmp_path):
     out.prepare(resume=False, retry_errors=False, overwrite=False)
     started = threading.Event()
 
-    def work(pid: str) -> Outcome:
+    def work(pid: str) -> PatientOutcome:
         started.set()
         time.sleep(0.05)
         return ok(pid)
@@ -295,10 +296,13 @@ def test_bulk_never_sends_our_token_to_another_host():
     from batch.bulk import BulkClient, BulkError
     from fhir_ingest.auth import BearerToken
     from fhir_ingest.client import FhirClient
+    from fhir_ingest.errors import FhirBadResponse
 
     bulk = BulkClient(FhirClient("http://127.0.0.1:9/fhir", auth=BearerToken("secret")))
     with pytest.raises(BulkError, match="another host"):
         bulk.wait("http://elsewhere.example/status?_jobId=1")
+    manifest = {"output": [{"type": "Patient", "url": "https://files.example/out.ndjson"}]}
     with pytest.raises(BulkError, match="another host"):
-        bulk._session_for("https://files.example/out.ndjson", needs_token=True)
-    assert bulk._session_for("https://files.example/out.ndjson", needs_token=False).auth is None
+        bulk.download(manifest, Path(tempfile.mkdtemp()))  # requiresAccessToken defaults to true
+    with pytest.raises(FhirBadResponse, match="another server"):
+        bulk.client.request("GET", "https://files.example/out.ndjson")  # the one request path refuses too

@@ -1,4 +1,4 @@
-"""bot/channel.py runs inside Rasa (.venv-rasa): its token check and its reply shape, in a
+"""bot/rasa_channel.py runs inside Rasa (.venv-rasa): its token check and its reply shape, in a
 Rasa interpreter (the HTTP behaviour is in tests/e2e)."""
 
 from __future__ import annotations
@@ -6,13 +6,13 @@ from __future__ import annotations
 import subprocess
 import textwrap
 
-from bot.stack import ROOT, quiet_env, rasa_python
-from bot.tokens import issue
+from bot.supervisor import ROOT, quiet_env, rasa_python
+from bot.access.tokens import issue
 
 SCRIPT = textwrap.dedent("""
     import asyncio, sys
-    from bot.channel import PrescreenInput, WholeMessageCollector, bearer_claims
-    from bot.tokens import InvalidToken
+    from bot.rasa_channel import PrescreenInput, WholeMessageCollector, bearer_claims
+    from bot.access.tokens import InvalidToken
     assert PrescreenInput.name() == "prescreen"
     claims = bearer_claims("Bearer " + sys.argv[1])
     assert (claims.sub, claims.role) == ("dr-x", "clinician"), claims

@@ -6,7 +6,7 @@ import yaml
 from rasa_sdk.executor import ActionExecutor
 
 from actions.vocab import CHECKLIST, vocab
-from bot.stack import ROOT, model_fingerprint
+from bot.supervisor import ROOT, model_fingerprint
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
 

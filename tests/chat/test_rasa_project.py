@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.stack import ROOT, ensure_model, quiet_env, rasa_python
+from bot.supervisor import ROOT, ensure_model, quiet_env, rasa_python
 
 HERE = Path(__file__).parent / "rasa"
 NLU_HOLDOUT_MIN_ACCURACY = 0.85  # on phrasings the model never saw

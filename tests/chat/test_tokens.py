@@ -12,8 +12,8 @@ from pathlib import Path
 import jwt
 import pytest
 
-from bot import keys
-from bot.tokens import InvalidToken, issue, patient_subject, verify
+from bot.access import keys
+from bot.access.tokens import InvalidToken, issue, patient_subject, verify
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from bot.stack import Stack, StackConfig
+from bot.supervisor import Stack, StackConfig
 
 AS_OF = "2026-11-24"
 

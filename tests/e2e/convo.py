@@ -15,7 +15,7 @@ from typing import Any
 import requests
 
 from actions.vocab import CHECKLIST, vocab
-from bot.tokens import issue, patient_subject
+from bot.access.tokens import issue, patient_subject
 from eligibility import Answer, screen
 from fhir_ingest.sources import DirSource
 

@@ -13,8 +13,8 @@ import jwt
 import requests
 from convo import Conversation, verdict_line
 
-from bot.keys import action_secret, token_secret
-from bot.tokens import issue
+from bot.access.keys import action_secret, token_secret
+from bot.access.tokens import issue
 
 GOOD = {  # question id -> (what the clinician types, the value it means)
     "unresectable": ("yes, unresectable", "yes"),

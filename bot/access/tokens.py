@@ -1,12 +1,11 @@
 """Chat access tokens: HS256 JWTs with sub, role (clinician | patient), patient, exp.
 
-`prescreen token` prints one (development and tests); the Rasa channel (bot/channel.py)
+`prescreen token` prints one (development and tests); the Rasa channel (bot/rasa_channel.py)
 verifies them. Only PyJWT and the standard library: both virtualenvs import this module.
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import hmac
 import time
@@ -14,7 +13,7 @@ from dataclasses import dataclass
 
 import jwt
 
-from bot.keys import token_secret
+from bot.access.keys import token_secret
 
 ALGORITHM = "HS256"
 ISSUER = "prescreen"
@@ -85,24 +84,3 @@ def verify(token: str, secret: str | None = None) -> Claims:
     if role == "patient" and (not patient or sub != patient_subject(str(patient), secret)):
         raise InvalidToken("invalid token: patient token without its patient")
     return Claims(sub=sub, role=role, patient=patient if role == "patient" else None)
-
-
-def cmd_token(args: argparse.Namespace) -> int:
-    try:
-        print(issue(args.role, user=args.user, patient=args.patient, ttl_hours=args.hours))
-    except ValueError as e:
-        from bot.cli import CliError
-
-        raise CliError(str(e)) from None
-    return 0
-
-
-def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "token", help="print a signed access token for the chat (development and tests)"
-    )
-    p.add_argument("--role", choices=ROLES, required=True)
-    p.add_argument("--user", metavar="NAME", help="the clinician's name (the token's subject)")
-    p.add_argument("--patient", metavar="ID", help="the patient a patient token is bound to")
-    p.add_argument("--hours", type=float, default=DEFAULT_TTL_HOURS, help="lifetime (default %(default)s)")
-    p.set_defaults(func=cmd_token)

@@ -1,6 +1,6 @@
 """A terminal chat with the assistant, over the same channel as any client.
 
-    .venv/bin/python -m bot.chat [--url URL] [--token TOKEN | --user NAME]
+    .venv/bin/python -m bot.terminal_chat [--url URL] [--token TOKEN | --user NAME]
 
 Without --token it signs a clinician token itself (the local secret). `prescreen demo` opens it.
 """
@@ -50,9 +50,11 @@ def run(
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bot.tokens import issue
+    from bot.access.tokens import issue
 
-    p = argparse.ArgumentParser(prog="python -m bot.chat", description="Chat with the prescreen assistant.")
+    p = argparse.ArgumentParser(
+        prog="python -m bot.terminal_chat", description="Chat with the prescreen assistant."
+    )
     p.add_argument("--url", default=DEFAULT_URL)
     p.add_argument("--token", help="a token from `prescreen token` (default: sign a clinician token)")
     p.add_argument(

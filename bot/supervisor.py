@@ -18,7 +18,7 @@ from pathlib import Path
 
 import requests
 
-from bot.keys import action_secret, state_dir, token_secret
+from bot.access.keys import action_secret, state_dir, token_secret
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"

@@ -7,13 +7,12 @@ import signal
 import sys
 import time
 
-from bot.stack import Stack, StackConfig, StackError
+from bot.supervisor import Stack, StackConfig, StackError
+from common.errors import AppError
+from common.options import SOURCE_HELP, add_source_options, add_verbose, configure_logging, parse_date
+from fhir_ingest.configure import DEMO_AS_OF, demo_folder, demo_source, open_source
 
-
-def _check_source(fhir_base: str | None, fhir_dir: str | None) -> None:
-    from bot.cli import open_source
-
-    open_source(fhir_base, fhir_dir)  # the same checks and one-line errors as `prescreen check`
+DEMO_PATIENT = "icc-001"
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -36,16 +35,15 @@ def _how_to_chat(stack: Stack) -> str:
         "  TOKEN=$(.venv/bin/prescreen token --role clinician --user $USER)\n"
         f'  curl -s -H "Authorization: Bearer $TOKEN" -d \'{{"message": "pre-screen patient ID"}}\' '
         f"{stack.webhook}\n"
-        f"or in a terminal: .venv/bin/python -m bot.chat --url {stack.webhook}"
+        f"or in a terminal: .venv/bin/python -m bot.terminal_chat --url {stack.webhook}"
     )
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from bot.cli import CliError, _as_of
-
-    _check_source(args.fhir_base, args.fhir_dir)
+    configure_logging(args.verbose)
+    open_source(args.fhir_base, args.fhir_dir)  # the same checks and one-line errors as `check`
     if args.as_of:
-        _as_of(args.as_of)  # a bad date fails here, not in every conversation
+        parse_date(args.as_of)  # a bad date fails here, not in every conversation
     cfg = StackConfig(
         fhir_base=args.fhir_base,
         fhir_dir=args.fhir_dir,
@@ -58,7 +56,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         stack.start()
     except StackError as e:
-        raise CliError(str(e)) from None
+        raise AppError(str(e)) from None
     try:
         print(
             f"prescreen: assistant on {stack.rasa_url} (actions on port {cfg.action_port}); "
@@ -71,28 +69,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from bot.chat import run
-    from bot.cli import DEMO_AS_OF, DEMO_DIR, ROOT, CliError
-    from bot.tokens import issue
-    from fhir_ingest.sources import DirSource
+    from bot.access.tokens import issue
+    from bot.terminal_chat import run
 
-    if not DEMO_DIR.is_dir():
-        raise CliError(f"the synthetic cohort is missing: {DEMO_DIR}")
-    patients = DirSource(DEMO_DIR).patient_ids()
+    configure_logging(args.verbose)
+    patients = demo_source().patient_ids()
     print(
-        f"prescreen demo: synthetic cohort in {DEMO_DIR.relative_to(ROOT)} ({len(patients)} patients), "
+        f"prescreen demo: synthetic cohort in {demo_folder()} ({len(patients)} patients), "
         f"as of {DEMO_AS_OF}. Starting the assistant..."
     )
     signal.signal(signal.SIGTERM, _interrupt)
     stack = Stack(
         StackConfig(
-            fhir_dir=str(DEMO_DIR), as_of=DEMO_AS_OF, rasa_port=args.port, action_port=args.action_port
+            fhir_dir=str(demo_folder()), as_of=DEMO_AS_OF, rasa_port=args.port, action_port=args.action_port
         )
     )
     try:
         stack.start()
     except StackError as e:
-        raise CliError(str(e)) from None
+        raise AppError(str(e)) from None
     try:
         print(f"Assistant ready on {stack.rasa_url} (logs in {stack.cfg.log_dir}).")
         print(f"Synthetic patients: {', '.join(patients[:40])}{' ...' if len(patients) > 40 else ''}")
@@ -110,8 +105,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _sample(url: str, token: str) -> int:
-    from bot.chat import send
-    from bot.cli import DEMO_PATIENT
+    from bot.terminal_chat import send
 
     print("\nNo terminal attached: a sample conversation instead.")
     for line in (f"pre-screen patient {DEMO_PATIENT}", "why do you ask?", "summary so far", "stop"):
@@ -130,12 +124,16 @@ def _ports(p: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers) -> None:
-    serve = subparsers.add_parser("serve", help="run the assistant (Rasa + action server) on loopback")
-    where = serve.add_mutually_exclusive_group()
-    where.add_argument("--fhir-base", metavar="URL", help="FHIR R4 server (default: $PRESCREEN_FHIR_BASE)")
-    where.add_argument("--fhir-dir", metavar="DIR", help="folder of Bundles, resources and/or NDJSON")
-    serve.add_argument("--as-of", metavar="YYYY-MM-DD", help="decide as of this date (default: today)")
+    serve = subparsers.add_parser(
+        "serve",
+        help="run the assistant (Rasa + action server) on loopback",
+        description="Runs the assistant on 127.0.0.1 until interrupted, training the chat model first "
+        "when there is none. Tokens are signed with $PRESCREEN_TOKEN_SECRET (else a generated key in "
+        "$PRESCREEN_STATE_DIR); logs go to $PRESCREEN_STATE_DIR/logs. " + SOURCE_HELP,
+    )
+    add_source_options(serve)
     _ports(serve)
+    add_verbose(serve)
     serve.set_defaults(func=cmd_serve)
 
     demo = subparsers.add_parser(
@@ -143,4 +141,5 @@ def register(subparsers) -> None:
     )
     demo.add_argument("--no-chat", action="store_true", help="serve until Ctrl-C; chat over HTTP")
     _ports(demo)
+    add_verbose(demo)
     demo.set_defaults(func=cmd_demo)

@@ -1,6 +1,6 @@
 """The `prescreen` Rasa input channel: POST /webhooks/prescreen/webhook with a Bearer token.
 
-Runs inside the Rasa server (.venv-rasa). The token (bot/tokens.py) names the conversation
+Runs inside the Rasa server (.venv-rasa). The token (bot/access/tokens.py) names the conversation
 (its subject) and the caller's role; both reach the actions as message metadata set here,
 never taken from the request body, so a client cannot claim another role or patient.
 Replies are a JSON list of bot messages, as Rasa's REST channel answers, one entry a message.
@@ -17,10 +17,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.tokens import Claims, InvalidToken, verify
+from bot.access.tokens import Claims, InvalidToken, verify
+from common.wire import METADATA_KEY
 
 logger = logging.getLogger(__name__)
-METADATA_KEY = "prescreen"
 MAX_MESSAGE_CHARS = 2000
 
 

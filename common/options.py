@@ -1,0 +1,56 @@
+"""Command-line option blocks and their parsing, shared by every `prescreen` subcommand."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from datetime import date
+
+from .errors import UsageError
+
+SOURCE_HELP = (
+    "Without --fhir-base or --fhir-dir the server in $PRESCREEN_FHIR_BASE is used; auth comes from "
+    "$PRESCREEN_FHIR_TOKEN (bearer) or $PRESCREEN_SMART_CLIENT_ID, $PRESCREEN_SMART_KEY, "
+    "$PRESCREEN_SMART_KID, $PRESCREEN_SMART_ALG, $PRESCREEN_SMART_SCOPE, $PRESCREEN_SMART_TOKEN_URL "
+    "(SMART Backend Services)."
+)
+
+
+def add_source_options(parser: argparse.ArgumentParser, *, as_of: bool = True) -> None:
+    """--fhir-base / --fhir-dir (one of them) and --as-of."""
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--fhir-base", metavar="URL", help="FHIR R4 server base URL (default: $PRESCREEN_FHIR_BASE)"
+    )
+    where.add_argument(
+        "--fhir-dir", metavar="DIR", help="folder of FHIR JSON (Bundles or resources) and/or NDJSON files"
+    )
+    if as_of:
+        parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="decide as of this date (default: today)")
+
+
+def add_verbose(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="log progress (-v) or requests and timings (-vv) to stderr; never patient data",
+    )
+
+
+def configure_logging(verbose: int, name: str = "prescreen") -> None:
+    """Logging set up once per process, by the command line."""
+    level = logging.WARNING if not verbose else (logging.INFO if verbose == 1 else logging.DEBUG)
+    logging.basicConfig(format=f"{name}: %(message)s", level=level, force=True)
+
+
+def parse_date(value: str, option: str = "--as-of") -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{option} must be YYYY-MM-DD, got {value!r}") from None
+
+
+def as_of_or_today(value: str | None) -> date:
+    return date.today() if value is None else parse_date(value)
