@@ -25,8 +25,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks.common import pct, start_hapi  # noqa: E402
-from fhir_ingest.configure import open_source  # noqa: E402
 from eligibility import screen  # noqa: E402
+from fhir_ingest.configure import open_source  # noqa: E402
 from fhir_ingest.sources import DirSource  # noqa: E402
 
 AS_OF = "2026-11-24"

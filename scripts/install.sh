@@ -12,8 +12,10 @@ cache=${PRESCREEN_CACHE:-$HOME/.cache/prescreen}
 
 find_python310() {
   local c
-  for c in "${PRESCREEN_PYTHON:-}" python3.10 /root/.pyenv/versions/3.10*/bin/python3.10 \
-           "$HOME"/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do
+  local pyenv_root=${PYENV_ROOT:-}
+  [ -n "$pyenv_root" ] || pyenv_root=$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")
+  for c in "${PRESCREEN_PYTHON:-}" python3.10 "$pyenv_root"/versions/3.10*/bin/python3.10 \
+           /usr/local/bin/python3.10 /usr/bin/python3.10; do
     [ -n "$c" ] || continue
     # A pyenv shim can exist on PATH and still fail, so ask the interpreter itself.
     if v=$("$c" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) && [ "$v" = "3.10" ]; then
@@ -32,6 +34,26 @@ prescreen: Python 3.10 is missing. Rasa Open Source 3.6 runs on Python 3.8-3.10 
 MSG
   exit 1
 fi
+
+# System packages the tests and services need (PostgreSQL, Redis, Chromium, ...): one list per
+# feature in requirements/apt.d/*.txt (one Debian package a line), installed when missing.
+system_packages() {
+  local wanted=() pkg missing=()
+  [ -d requirements/apt.d ] || return 0
+  while read -r pkg; do
+    [ -n "$pkg" ] && wanted+=("$pkg")
+  done < <(cat requirements/apt.d/*.txt 2>/dev/null | sed -e 's/#.*//' -e 's/[[:space:]]//g' | sort -u)
+  for pkg in "${wanted[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "prescreen: installing system packages: ${missing[*]}" >&2
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq >&2 || true
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+system_packages
 
 # deps_env NAME LOCK -> prints the path of a complete shared environment for that lock file.
 deps_env() {

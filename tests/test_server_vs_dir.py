@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from fhir_ingest.configure import open_source
 from eligibility import screen
+from fhir_ingest.configure import open_source
 from fhir_ingest.sources import DirSource
 
 REPO = Path(__file__).resolve().parent.parent

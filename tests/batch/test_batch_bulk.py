@@ -105,7 +105,7 @@ def extra_patient(fhir_base, fhir_token):
 
 def test_since_screens_only_what_changed(fhir_base, fhir_token, tmp_path, extra_patient, monkeypatch):
     from bot.cli.check import run_check
-from fhir_ingest.configure import open_source
+    from fhir_ingest.configure import open_source
 
     bulk_dir = tmp_path / "mirror"
     full = tmp_path / "full.jsonl"

@@ -24,7 +24,7 @@ def test_search_finds_every_icc_patient_exactly_once(search_run):
 
 def test_same_reports_as_check(search_run, fhir_base, fhir_token, monkeypatch):
     from bot.cli.check import run_check
-from fhir_ingest.configure import open_source
+    from fhir_ingest.configure import open_source
 
     monkeypatch.setenv("PRESCREEN_FHIR_TOKEN", fhir_token)
     source = open_source(fhir_base, None)

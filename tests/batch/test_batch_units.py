@@ -138,7 +138,9 @@ def test_systemic_failures_stop_the_run(tmp_path):
                            reason="connection refused")
 
     def work(pid: str) -> PatientOutcome:
-        return PatientOutcome(pid, error_line(pid, one_line(down)), systemic="FHIR server unreachable: refused")
+        return PatientOutcome(
+            pid, error_line(pid, one_line(down)), systemic="FHIR server unreachable: refused"
+        )
 
     result = run([str(i) for i in range(200)], work, out, done={}, workers=2, max_systemic_failures=5)
     out.close()

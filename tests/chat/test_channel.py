@@ -6,8 +6,8 @@ from __future__ import annotations
 import subprocess
 import textwrap
 
-from bot.supervisor import ROOT, quiet_env, rasa_python
 from bot.access.tokens import issue
+from bot.supervisor import ROOT, quiet_env, rasa_python
 
 SCRIPT = textwrap.dedent("""
     import asyncio, sys
