@@ -62,7 +62,8 @@ def test_no_package_imports_another_packages_private_names():
             for module, names, line in _imports(tree):
                 if _top(module) == package or _top(module) not in PACKAGES:
                     continue
-                broken += [f"{path.relative_to(REPO)}:{line} {module}.{n}" for n in names if n.startswith("_")]
+                where = f"{path.relative_to(REPO)}:{line}"
+                broken += [f"{where} {module}.{n}" for n in names if n.startswith("_")]
                 aliases.update({n: module for n in names})
             for node in ast.walk(tree):
                 if (
