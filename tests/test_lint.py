@@ -11,6 +11,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 def test_ruff_check_is_clean():
     done = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--no-cache", str(REPO)], capture_output=True, text=True, cwd=REPO
+        [sys.executable, "-m", "ruff", "check", "--no-cache", str(REPO)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
     )
     assert done.returncode == 0, done.stdout[-4000:]
