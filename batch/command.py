@@ -16,7 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from common.errors import EXIT_INTERRUPTED, AppError, UsageError
-from common.options import SOURCE_HELP, add_source_options, add_verbose, configure_logging, parse_date
+from common.options import SOURCE_HELP, add_command, configure_logging, parse_date
 from fhir_ingest.configure import open_source
 
 from . import candidates as cand
@@ -34,15 +34,14 @@ class BatchError(AppError):
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "batch",
+    p = add_command(
+        subparsers, "batch", cmd_batch, source=True,
         help="screen many patients; one report per line, plus CSV and HTML summaries",
         description="Screens every candidate (patients with an intrahepatic cholangiocarcinoma "
         "Condition, a --patients list or a --group) and writes one JSON report per line to --out, "
         "then PREFIX.csv and PREFIX.html (PREFIX: --out without .jsonl, or --summary). A source is "
         "required (`prescreen demo` is the place for the synthetic cohort). " + SOURCE_HELP,
     )
-    add_source_options(p)
     p.add_argument("--out", required=True, metavar="FILE", help="JSONL of reports, one per patient")
     p.add_argument("--summary", metavar="PREFIX", help="write PREFIX.csv and PREFIX.html (default: "
                    "--out without its .jsonl suffix)")
@@ -69,8 +68,6 @@ def register(subparsers) -> None:
                    "'last' for the previous export in --bulk-dir) and screen the patients it touched")
     p.add_argument("--bulk-dir", metavar="DIR", help="where exports are kept (default PREFIX.bulk/)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
-    add_verbose(p)
-    p.set_defaults(func=cmd_batch)
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
