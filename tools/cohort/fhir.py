@@ -93,7 +93,7 @@ def dosage(text: str | None = None, mg: float | None = None, per_day: float | No
     d: dict[str, Any] = {}
     if text:
         d["text"] = text
-    if per_day:
+    if per_day is not None:
         d["timing"] = {"repeat": {"frequency": per_day, "period": 1, "periodUnit": period_unit}}
         if code:
             d["timing"]["code"] = concept(None, coding(GTS, code))
@@ -158,29 +158,34 @@ def data_absent(reason: str, text: str | None = None) -> dict:
     return concept(text, coding(DATA_ABSENT, reason))
 
 
+def _with(resource: dict, **fields: Any) -> dict:
+    """Adds to ``resource`` the fields whose value is not None, in the order given."""
+    resource.update({k: v for k, v in fields.items() if v is not None})
+    return resource
+
+
+def _statuses(clinical_system: str, clinical: str | None, verification_system: str,
+              verification: str | None) -> dict:
+    """clinicalStatus and verificationStatus, each when given. An entered-in-error Condition or
+    AllergyIntolerance has no clinicalStatus (invariants con-5, ait-2)."""
+    out: dict[str, Any] = {}
+    if clinical and verification != "entered-in-error":
+        out["clinicalStatus"] = concept(None, coding(clinical_system, clinical))
+    if verification:
+        out["verificationStatus"] = concept(None, coding(verification_system, verification))
+    return out
+
+
 def condition(rid: str, subject: dict, code: dict, category: list[dict] | None = None,
               clinical: str | None = "active", verification: str | None = "confirmed",
               onset: str | None = None, abatement: str | None = None, recorded: str | None = None,
               note: str | None = None) -> dict:
-    """A Condition. An entered-in-error one has no clinicalStatus (invariant con-5)."""
-    c: dict[str, Any] = {"resourceType": "Condition", "id": rid}
-    if clinical is not None and verification != "entered-in-error":
-        c["clinicalStatus"] = concept(None, coding(COND_CLIN, clinical))
-    if verification is not None:
-        c["verificationStatus"] = concept(None, coding(COND_VER, verification))
-    if category is not None:
-        c["category"] = category
-    c["code"] = code
-    c["subject"] = subject
-    if onset is not None:
-        c["onsetDateTime"] = onset
-    if abatement is not None:
-        c["abatementDateTime"] = abatement
-    if recorded is not None:
-        c["recordedDate"] = recorded
-    if note:
-        c["note"] = [{"text": note}]
-    return c
+    """A Condition (clinical and verification status: see _statuses)."""
+    c: dict[str, Any] = {"resourceType": "Condition", "id": rid,
+                         **_statuses(COND_CLIN, clinical, COND_VER, verification)}
+    return _with(c, category=category, code=code, subject=subject, onsetDateTime=onset,
+                 abatementDateTime=abatement, recordedDate=recorded,
+                 note=[{"text": note}] if note else None)
 
 
 def condition_category(code: str, display: str | None = None) -> list[dict]:
@@ -241,26 +246,12 @@ def allergy_intolerance(rid: str, patient_ref: dict, code: dict, type_: str | No
                         clinical: str | None = "active", verification: str | None = "confirmed",
                         criticality: str | None = None, onset: str | None = None,
                         recorded: str | None = None, reaction: dict | None = None) -> dict:
-    """A medication AllergyIntolerance. An entered-in-error one has no clinicalStatus."""
-    a: dict[str, Any] = {"resourceType": "AllergyIntolerance", "id": rid}
-    if clinical and verification != "entered-in-error":
-        a["clinicalStatus"] = concept(None, coding(ALLERGY_CLIN, clinical))
-    if verification:
-        a["verificationStatus"] = concept(None, coding(ALLERGY_VER, verification))
-    if type_:
-        a["type"] = type_
-    a["category"] = ["medication"]
-    if criticality:
-        a["criticality"] = criticality
-    a["code"] = code
-    a["patient"] = patient_ref
-    if onset is not None:
-        a["onsetDateTime"] = onset
-    if recorded is not None:
-        a["recordedDate"] = recorded
-    if reaction:
-        a["reaction"] = [reaction]
-    return a
+    """A medication AllergyIntolerance (clinical and verification status: see _statuses)."""
+    a: dict[str, Any] = {"resourceType": "AllergyIntolerance", "id": rid,
+                         **_statuses(ALLERGY_CLIN, clinical, ALLERGY_VER, verification)}
+    return _with(a, type=type_ or None, category=["medication"], criticality=criticality or None,
+                 code=code, patient=patient_ref, onsetDateTime=onset, recordedDate=recorded,
+                 reaction=[reaction] if reaction else None)
 
 
 def diagnostic_report(rid: str, subject: dict, code: dict, effective: str, issued: str,

@@ -11,42 +11,8 @@ import random
 import time
 from pathlib import Path
 
+from . import deviations as dev
 from .catalogue import GIVEN_F, GIVEN_M, PD1_KEYS, SURNAMES, cm
-from .deviations import (
-    dev_alcohol_dependence,
-    dev_anticoagulant,
-    dev_ascites,
-    dev_chronic_hbv,
-    dev_dexamethasone_admin,
-    dev_gemox_history,
-    dev_heparin_flush,
-    dev_hiv,
-    dev_hypertension_controlled,
-    dev_hypothyroid,
-    dev_ild,
-    dev_inhaled_steroid,
-    dev_latent_tb,
-    dev_methylpred_at_limit,
-    dev_not_pregnant,
-    dev_old_bleed,
-    dev_other_cancer,
-    dev_past_bcc,
-    dev_pd1_admin,
-    dev_pd1_request,
-    dev_pd1_statement,
-    dev_platinum_allergy,
-    dev_platinum_intolerance,
-    dev_prednisone,
-    dev_pregnant,
-    dev_pulmonary_fibrosis_unspecified,
-    dev_ra_methotrexate,
-    dev_recent_bleed,
-    dev_steroid_unknown_route,
-    dev_suspected_sle,
-    dev_tb_recent,
-    dev_thrombocytopenia,
-    dev_varices,
-)
 from .fhir import concept
 from .files import dumps, group, transaction
 from .record import AS_OF, Case
@@ -103,7 +69,7 @@ SCALE_DEVIATIONS = {
                                                        ("kps", 80, 4), ("kps", 100, 4), ("ecog", 0, 40)])),
     "child_pugh": lambda c, r: setattr(c, "child_pugh", r.choice([None, ("text", r.randint(7, 9), 5),
                                                                    ("loinc", "B", 5)])),
-    "ascites": lambda c, r: (dev_ascites(c, r.randint(2, 25)), setattr(c, "child_pugh", None),
+    "ascites": lambda c, r: (dev.ascites(c, r.randint(2, 25)), setattr(c, "child_pugh", None),
                              c.labs.update(alb=dict(value=r.choice([3.1, 3.3, 3.4]) if c.profile == "us"
                                                     else r.choice([31, 33, 34])))),
     "low_count": _low_count,
@@ -111,37 +77,37 @@ SCALE_DEVIATIONS = {
     "stale_cbc": lambda c, r: c.labs.update({k: dict(day=r.randint(29, 60)) for k in ("wbc", "anc", "plt",
                                                                                       "hgb")}),
     "pd1": lambda c, r: r.choice([
-        lambda: dev_pd1_statement(c, r.choice(PD1_KEYS), start=r.randint(200, 700)),
-        lambda: dev_pd1_request(c, r.choice(["特瑞普利单抗注射液 240 mg", "Tuoyi (toripalimab)",
+        lambda: dev.pd1_statement(c, r.choice(PD1_KEYS), start=r.randint(200, 700)),
+        lambda: dev.pd1_request(c, r.choice(["特瑞普利单抗注射液 240 mg", "Tuoyi (toripalimab)",
                                              "Keytruda", "信迪利单抗"]), authored=r.randint(100, 600)),
-        lambda: dev_pd1_admin(c, r.choice(PD1_KEYS), d=r.randint(60, 500)),
+        lambda: dev.pd1_admin(c, r.choice(PD1_KEYS), d=r.randint(60, 500)),
         lambda: c.med_request("rx-pd1-draft", r.choice(PD1_KEYS), authored=3, status="draft")])(),
-    "malignancy": lambda c, r: (dev_other_cancer(c) if r.random() < 0.6 else dev_past_bcc(c)),
-    "tb": lambda c, r: dev_tb_recent(c) if r.random() < 0.5 else dev_latent_tb(c),
-    "autoimmune": lambda c, r: r.choice([lambda: dev_suspected_sle(c), lambda: dev_ra_methotrexate(c),
-                                         lambda: dev_hypothyroid(c, hashimoto=True),
-                                         lambda: dev_hypothyroid(c)])(),
-    "lung": lambda c, r: dev_ild(c) if r.random() < 0.5 else dev_pulmonary_fibrosis_unspecified(c),
-    "steroid": lambda c, r: r.choice([lambda: dev_prednisone(c), lambda: dev_methylpred_at_limit(c),
-                                      lambda: dev_inhaled_steroid(c), lambda: dev_dexamethasone_admin(c),
-                                      lambda: dev_steroid_unknown_route(c)])(),
+    "malignancy": lambda c, r: (dev.other_cancer(c) if r.random() < 0.6 else dev.past_bcc(c)),
+    "tb": lambda c, r: dev.tb_recent(c) if r.random() < 0.5 else dev.latent_tb(c),
+    "autoimmune": lambda c, r: r.choice([lambda: dev.suspected_sle(c), lambda: dev.ra_methotrexate(c),
+                                         lambda: dev.hypothyroid(c, hashimoto=True),
+                                         lambda: dev.hypothyroid(c)])(),
+    "lung": lambda c, r: dev.ild(c) if r.random() < 0.5 else dev.pulmonary_fibrosis_unspecified(c),
+    "steroid": lambda c, r: r.choice([lambda: dev.prednisone(c), lambda: dev.methylpred_at_limit(c),
+                                      lambda: dev.inhaled_steroid(c), lambda: dev.dexamethasone_admin(c),
+                                      lambda: dev.steroid_unknown_route(c)])(),
     "bp": lambda c, r: setattr(c, "bp", r.choice([[(10, 146, 88), (3, 152, 94)],
                                                   [(40, 126, 80), (4, 158, 92)],
                                                   [(45, 130, 84)], [(12, 150, 95), (5, 128, 82)]])),
-    "coagulation": lambda c, r: r.choice([lambda: dev_anticoagulant(c), lambda: dev_varices(c),
-                                          lambda: dev_thrombocytopenia(c), lambda: dev_heparin_flush(c),
+    "coagulation": lambda c, r: r.choice([lambda: dev.anticoagulant(c), lambda: dev.varices(c),
+                                          lambda: dev.thrombocytopenia(c), lambda: dev.heparin_flush(c),
                                           lambda: c.labs.update(pt=dict(value=r.choice([14.0, 14.5,
                                                                                         16.2])))])(),
-    "hbv": lambda c, r: dev_chronic_hbv(c, dna=r.choice([20, 150, 400, 4500, 30000]),
+    "hbv": lambda c, r: dev.chronic_hbv(c, dna=r.choice([20, 150, 400, 4500, 30000]),
                                         unit=r.choice(["iu", "copies"]),
                                         comparator="<" if r.random() < 0.2 else None,
                                         antiviral=r.choice(["entecavir", "tenofovir", None])),
-    "bleed": lambda c, r: dev_recent_bleed(c, r.randint(10, 85)) if r.random() < 0.5 else dev_old_bleed(c),
-    "hiv": lambda c, r: dev_hiv(c) if r.random() < 0.3 else c.sero.update(hiv=(r.choice(["reactive", None]),
+    "bleed": lambda c, r: dev.recent_bleed(c, r.randint(10, 85)) if r.random() < 0.5 else dev.old_bleed(c),
+    "hiv": lambda c, r: dev.hiv(c) if r.random() < 0.3 else c.sero.update(hiv=(r.choice(["reactive", None]),
                                                                                   10)),
-    "alcohol": lambda c, r: dev_alcohol_dependence(c),
-    "platinum": lambda c, r: (dev_gemox_history(c), dev_platinum_allergy(c) if r.random() < 0.5
-                              else dev_platinum_intolerance(c)),
+    "alcohol": lambda c, r: dev.alcohol_dependence(c),
+    "platinum": lambda c, r: (dev.gemox_history(c), dev.platinum_allergy(c) if r.random() < 0.5
+                              else dev.platinum_intolerance(c)),
     "pathology": lambda c, r: r.choice([lambda: _cytology(c), lambda: _hcc(c)])(),
     "thyroid": lambda c, r: c.labs.update(r.choice([{"tsh": dict(value=6.8)},
                                                     {"ft3": dict(value=_below(c, "ft3"))},
@@ -168,9 +134,9 @@ def scale_case(i, seed):
         if key != "ca199":
             c.labs[key] = dict(value=_jitter(rng, c.lab_spec(key)))
     if rng.random() < 0.3:
-        dev_hypertension_controlled(c)
+        dev.hypertension_controlled(c)
     if sex == "female" and age < 56:
-        dev_not_pregnant(c) if rng.random() < 0.85 else dev_pregnant(c)
+        dev.not_pregnant(c) if rng.random() < 0.85 else dev.pregnant(c)
     slots = rng.sample(sorted(SCALE_DEVIATIONS), k=rng.choice([0, 1, 1, 2, 2, 3]))
     for slot in slots:
         SCALE_DEVIATIONS[slot](c, rng)

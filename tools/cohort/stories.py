@@ -7,44 +7,8 @@ shared/spec/criteria.md, never computed by (or copied from a run of) the rules e
 """
 from __future__ import annotations
 
+from . import deviations as dev
 from .catalogue import GIVEN_F, GIVEN_M, SURNAMES, cm, cn, sct, who
-from .deviations import (
-    dev_alcohol_dependence,
-    dev_anticoagulant,
-    dev_ascites,
-    dev_chronic_hbv,
-    dev_dexamethasone_admin,
-    dev_gemox_history,
-    dev_heparin_flush,
-    dev_hiv,
-    dev_hypertension_controlled,
-    dev_hypothyroid,
-    dev_ild,
-    dev_inhaled_steroid,
-    dev_latent_tb,
-    dev_lymph_node_mets,
-    dev_menopause,
-    dev_methylpred_at_limit,
-    dev_not_pregnant,
-    dev_old_bleed,
-    dev_other_cancer,
-    dev_past_bcc,
-    dev_pd1_request,
-    dev_pd1_statement,
-    dev_penicillin_allergy,
-    dev_platinum_allergy,
-    dev_platinum_intolerance,
-    dev_prednisone,
-    dev_pregnant,
-    dev_pulmonary_fibrosis_unspecified,
-    dev_ra_methotrexate,
-    dev_recent_bleed,
-    dev_steroid_unknown_route,
-    dev_suspected_sle,
-    dev_tb_recent,
-    dev_thrombocytopenia,
-    dev_varices,
-)
 from .expected import BASE_EXPECT
 from .fhir import ICDO3, LOINC, coding, concept, dosage
 from .record import Case
@@ -64,8 +28,8 @@ def patient(pid, sex, birth, story, shows, expect=None, profile="us"):
          "Clean baseline in conventional units: ICC on biopsy, hilar node metastasis, treated hypertension",
          "Only questions remain; the reference record every other patient deviates from")
 def p001(c):
-    dev_lymph_node_mets(c)
-    dev_hypertension_controlled(c)
+    dev.lymph_node_mets(c)
+    dev.hypertension_controlled(c)
 
 
 @patient("icc-002", "male", "1963-07-02",
@@ -74,9 +38,9 @@ def p001(c):
          "extension codes; comparator '<'; text-only TSH range; Child-Pugh as code.text; heparin lock flush "
          "is not an anticoagulant", profile="si")
 def p002(c):
-    dev_chronic_hbv(c, dna=20, comparator="<", dna_day=6)
+    dev.chronic_hbv(c, dna=20, comparator="<", dna_day=6)
     c.labs["tsh"] = dict(range_text="0.27-4.20")
-    dev_heparin_flush(c)
+    dev.heparin_flush(c)
     c.add(c.lab("egfr", value=96))
 
 
@@ -97,7 +61,7 @@ def p003(c):
     c.child_pugh = ("text", 6, 27)
     c.bp = [(27, 128, 80)]
     c.weight = (74, "kg", 27)
-    dev_methylpred_at_limit(c)
+    dev.methylpred_at_limit(c)
 
 
 @patient("icc-004", "female", "1950-11-24",
@@ -132,7 +96,7 @@ def p006(c):
     c.condition("dx-hcc-eie", [cm("C22.0", "Liver cell carcinoma")], "Hepatocellular carcinoma",
                 recorded=40, verification="entered-in-error", note="Wrong patient; see ICC diagnosis")
     c.bp = [(20, 148, 96), (13, 150, 92), (6, 126, 80)]
-    dev_hypertension_controlled(c)
+    dev.hypertension_controlled(c)
 
 
 @patient("icc-007", "male", "1971-09-08",
@@ -141,11 +105,11 @@ def p006(c):
          expect={"ecog_0": "unknown"})
 def p007(c):
     c.ecog = ("kps", 90, 4)
-    dev_gemox_history(c, d=140, cycles=2)
+    dev.gemox_history(c, d=140, cycles=2)
     c.med_request("rx-oxali", "oxaliplatin", authored=155, status="stopped",
                   dose=dosage("85 mg/m2 IV day 1 every 2 weeks", route="iv"),
                   note="Stopped after cycle 2: grade 2 sensory neuropathy")
-    dev_platinum_intolerance(c)
+    dev.platinum_intolerance(c)
 
 
 @patient("icc-008", "male", "1957-01-27",
@@ -165,7 +129,7 @@ def p008(c):
          expect={"child_pugh_a": "fail"})
 def p009(c):
     c.child_pugh = ("text", 8, 5)
-    dev_ascites(c, d=12)
+    dev.ascites(c, d=12)
     c.labs.update({"alb": dict(value=3.0), "tbil": dict(value=1.6), "inr": dict(value=1.2),
                    "pt": dict(value=13.4),
                    "anc": dict(value=3200, unit="/uL", ucum="/uL", low=1800, high=7700)})
@@ -183,9 +147,9 @@ def p009(c):
          expect={"child_pugh_a": "fail", "hepatitis_viral_load": "unknown"})
 def p010(c):
     c.child_pugh = None
-    dev_ascites(c, d=9)
+    dev.ascites(c, d=9)
     c.labs.update({"alb": dict(value=3.3), "tbil": dict(value=0.9), "inr": dict(value=1.05)})
-    dev_chronic_hbv(c, dna=400, dna_day=6, antiviral="tenofovir")
+    dev.chronic_hbv(c, dna=400, dna_day=6, antiviral="tenofovir")
 
 
 @patient("icc-011", "male", "1959-08-30",
@@ -210,7 +174,7 @@ def p011(c):
 def p012(c):
     c.ecog = ("ecog", 0, 35)
     c.child_pugh = None
-    dev_penicillin_allergy(c)
+    dev.penicillin_allergy(c)
 
 
 @patient("icc-013", "female", "1959-06-05",
@@ -225,8 +189,8 @@ def p013(c):
                   "(CK7+, CK19+ on cell block).",
                   [concept(None, cm("C22.1", "Intrahepatic bile duct carcinoma")),
                    concept(None, sct("109842005", "Intrahepatic bile duct carcinoma"))], 52)
-    dev_hypothyroid(c)
-    dev_inhaled_steroid(c)
+    dev.hypothyroid(c)
+    dev.inhaled_steroid(c)
     c.weight = (62, "kg", 6)
 
 
@@ -290,7 +254,7 @@ def p016(c):
 def p017(c):
     c.condition("dx-hcc-outside", [cn("C22.000x001", "肝细胞癌"), who("C22.0", "Liver cell carcinoma")],
                 "肝细胞癌（外院诊断）", onset=730, recorded=700)
-    dev_chronic_hbv(c, dna=800, unit="copies", dna_day=10)
+    dev.chronic_hbv(c, dna=800, unit="copies", dna_day=10)
     c.labs["anc"] = dict(value=3.4, unit="x10E9/L", ucum=None)
 
 
@@ -301,7 +265,7 @@ def p017(c):
          "limit passes (no lower bound)",
          expect={"prior_checkpoint_inhibitor": "fail"})
 def p018(c):
-    dev_pd1_statement(c, "keytruda_text", start=400, end=300)
+    dev.pd1_statement(c, "keytruda_text", start=400, end=300)
     c.med_request("rx-cisplatin", "cisplatin", authored=400, status="completed",
                   dose=dosage("25 mg/m2 IV days 1 and 8 every 3 weeks (with gemcitabine)", route="iv"))
     c.labs.update({"tsh": dict(value=0.08), "ft4": dict(value=1.35), "ft3": dict(value=3.0)})
@@ -314,7 +278,7 @@ def p018(c):
          "not count; stale albumin -> unknown",
          expect={"prior_checkpoint_inhibitor": "fail", "albumin": "unknown"}, profile="si")
 def p019(c):
-    dev_pd1_request(c)
+    dev.pd1_request(c)
     c.med_request("rx-tyvyt", "tyvyt", authored=210, status="cancelled")
     c.labs["alb"] = dict(day=40)
 
@@ -338,8 +302,8 @@ def p020(c):
          "neutrophils < 1.5 fail",
          expect={"other_malignancy": "fail", "neutrophils": "fail"})
 def p021(c):
-    dev_other_cancer(c)
-    dev_past_bcc(c)
+    dev.other_cancer(c)
+    dev.past_bcc(c)
     c.labs.update({"anc": dict(value=1.2), "wbc": dict(value=2.9)})
     c.add(c.lab("crcl_cg", value=74))
 
@@ -349,7 +313,7 @@ def p021(c):
          "TB with abatement within 365 days fails tuberculosis; hemoglobin < 9 fails",
          expect={"tuberculosis": "fail", "hemoglobin": "fail"})
 def p022(c):
-    dev_tb_recent(c)
+    dev.tb_recent(c)
     c.labs["hgb"] = dict(value=8.4)
 
 
@@ -359,7 +323,7 @@ def p022(c):
          "fails creatinine_clearance although creatinine itself passes",
          expect={"autoimmune": "fail", "creatinine_clearance": "fail"})
 def p023(c):
-    dev_suspected_sle(c)
+    dev.suspected_sle(c)
     c.weight = (43, "kg", 6)
     c.labs["cr"] = dict(value=1.0)
 
@@ -370,7 +334,7 @@ def p023(c):
          "below range fails t3_t4_normal",
          expect={"autoimmune": "fail", "immunosuppression": "fail", "t3_t4_normal": "fail"}, profile="si")
 def p024(c):
-    dev_ra_methotrexate(c)
+    dev.ra_methotrexate(c)
     c.labs.update({"ft3": dict(value=2.7), "tt3": dict(value=1.1)})
 
 
@@ -380,7 +344,7 @@ def p024(c):
          "stands: bilirubin 2-3 gives 2 points, total 6)",
          expect={"ild_pneumonitis": "fail", "bilirubin": "fail"})
 def p025(c):
-    dev_ild(c)
+    dev.ild(c)
     c.labs["tbil"] = dict(value=2.6)
 
 
@@ -390,7 +354,7 @@ def p025(c):
          "Cockcroft-Gault",
          expect={"immunosuppression": "fail", "creatinine": "fail", "creatinine_clearance": "fail"})
 def p026(c):
-    dev_prednisone(c)
+    dev.prednisone(c)
     c.labs["cr"] = dict(value=2.2)
 
 
@@ -401,9 +365,9 @@ def p026(c):
          "latent TB asks",
          expect={"immunosuppression": "unknown", "coagulation": "unknown"})
 def p027(c):
-    dev_dexamethasone_admin(c)
-    dev_latent_tb(c)
-    dev_varices(c)
+    dev.dexamethasone_admin(c)
+    dev.latent_tb(c)
+    dev.varices(c)
 
 
 @patient("icc-028", "female", "1964-08-08",
@@ -413,8 +377,8 @@ def p027(c):
          expect={"hypertension": "fail", "alt_ast": "fail"})
 def p028(c):
     c.bp = [(10, 146, 88), (3, 152, 94)]
-    dev_hypertension_controlled(c)
-    dev_hypothyroid(c, hashimoto=True)
+    dev.hypertension_controlled(c)
+    dev.hypothyroid(c, hashimoto=True)
     c.labs["ast"] = dict(value=125)
 
 
@@ -426,7 +390,7 @@ def p028(c):
 def p029(c):
     c.bp = [(40, 128, 82), (4, 158, 92)]
     c.sero["hiv"] = (None, 0)
-    dev_pulmonary_fibrosis_unspecified(c)
+    dev.pulmonary_fibrosis_unspecified(c)
 
 
 @patient("icc-030", "male", "1963-10-10",
@@ -450,7 +414,7 @@ def p030(c):
          "a current anticoagulant fails coagulation (PT normal); no BP reading in window asks hypertension",
          expect={"coagulation": "fail", "hypertension": "unknown"})
 def p031(c):
-    dev_anticoagulant(c)
+    dev.anticoagulant(c)
     c.bp = [(45, 132, 84)]
     c.weight = (68, "kg", 6)
 
@@ -474,7 +438,7 @@ def p032(c):
          expect={"hepatitis_viral_load": "fail", "platelets": "fail"}, profile="si")
 def p033(c):
     c.sero_style = "sct"
-    dev_chronic_hbv(c, dna=4500, dna_day=8, antiviral=None)
+    dev.chronic_hbv(c, dna=4500, dna_day=8, antiviral=None)
     c.labs["plt"] = dict(value=78)
     c.add(c.lab("plt", value=165, day=-2))
 
@@ -484,7 +448,7 @@ def p033(c):
          "bleeding (K92.1) within 91 days fails recent_bleeding; an unrecognised unit -> platelets unknown",
          expect={"recent_bleeding": "fail", "platelets": "unknown"}, profile="si")
 def p034(c):
-    dev_recent_bleed(c)
+    dev.recent_bleed(c)
     c.labs["plt"] = dict(value=168, unit="G/L", ucum=None)
     c.labs["hgb"] = dict(value=121)
 
@@ -494,7 +458,7 @@ def p034(c):
          "an HIV Condition (Z21) fails hiv; hemoglobin 8.6 mmol/L = 13.9 g/dL passes",
          expect={"hiv": "fail"})
 def p035(c):
-    dev_hiv(c)
+    dev.hiv(c)
     c.labs["hgb"] = None
     c.add(c.lab("hgb_mmol", value=8.6))
 
@@ -505,7 +469,7 @@ def p035(c):
          "while Cockcroft-Gault still passes",
          expect={"substance_abuse": "fail", "creatinine": "unknown"})
 def p036(c):
-    dev_alcohol_dependence(c)
+    dev.alcohol_dependence(c)
     c.labs["cr"] = dict(value=0.95, no_range=True)
     c.weight = (72, "kg", 6)
 
@@ -516,8 +480,8 @@ def p036(c):
          "a platinum allergy fails whatever its clinicalStatus; no reference range -> bilirubin unknown",
          expect={"platinum_allergy": "fail", "bilirubin": "unknown"})
 def p037(c):
-    dev_gemox_history(c, d=240, cycles=1)
-    dev_platinum_allergy(c, onset=240)
+    dev.gemox_history(c, d=240, cycles=1)
+    dev.platinum_allergy(c, onset=240)
     c.labs["tbil"] = dict(value=0.9, no_range=True)
 
 
@@ -526,7 +490,7 @@ def p037(c):
          "a positive pregnancy test in window fails pregnancy_lactation",
          expect={"pregnancy_lactation": "fail"})
 def p038(c):
-    dev_pregnant(c)
+    dev.pregnant(c)
     c.weight = (55, "kg", 6)
     c.labs["cr"] = dict(value=0.6)
 
@@ -537,7 +501,7 @@ def p038(c):
          "days -> creatinine_clearance unknown",
          expect={"pregnancy_lactation": "unknown", "creatinine_clearance": "unknown"})
 def p039(c):
-    dev_not_pregnant(c)
+    dev.not_pregnant(c)
     c.weight = (57, "kg", 120)
 
 
@@ -558,7 +522,7 @@ def p040(c):
          "t3_t4_normal unknown",
          expect={"t3_t4_normal": "unknown"})
 def p041(c):
-    dev_menopause(c)
+    dev.menopause(c)
     c.add(c.qual("hcg_urine", "neg", 5, style="sct"))
     c.thyroid = ["tsh", "ft4", "ft3", "tt4", "tt3"]
     c.labs.update({"tt4": dict(value=15.2), "ft4": dict(value=1.45)})
@@ -593,10 +557,10 @@ def p043(c):
          "immunosuppression unknown",
          expect={"coagulation": "unknown", "immunosuppression": "unknown"})
 def p044(c):
-    dev_thrombocytopenia(c)
+    dev.thrombocytopenia(c)
     c.labs["plt"] = dict(value=112)
-    dev_old_bleed(c)
-    dev_steroid_unknown_route(c)
+    dev.old_bleed(c)
+    dev.steroid_unknown_route(c)
 
 
 def build_case(spec):
