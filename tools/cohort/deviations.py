@@ -12,9 +12,10 @@ def _chronic(c, suffix, codes, text, since):
     return c.condition(suffix, codes, text, onset=since, recorded=since)
 
 
-def _oral(text, mg=None, per_day=1):
-    """An oral dosage once (QD) or twice (BID) a day."""
-    return dosage(text, mg=mg, per_day=per_day, route="oral", code={1: "QD", 2: "BID"}[per_day])
+def _oral_order(c, medicine, authored, text, mg=None, per_day=1, reason=None, suffix=None):
+    """A current order (rx-<medicine>) for an oral medicine taken once (QD) or twice (BID) a day."""
+    dose = dosage(text, mg=mg, per_day=per_day, route="oral", code={1: "QD", 2: "BID"}[per_day])
+    c.med_request(suffix or f"rx-{medicine}", medicine, authored=authored, reason=reason, dose=dose)
 
 
 def hypertension_controlled(c, style=None):
@@ -22,8 +23,7 @@ def hypertension_controlled(c, style=None):
              if (style or c.style) == "cn" else
              [cm("I10", "Essential (primary) hypertension"), sct("59621000", "Essential hypertension")])
     _chronic(c, "dx-htn", codes, "Hypertension", "2015-04-01")
-    c.med_request("rx-amlodipine", "amlodipine", authored=60,
-                  dose=_oral("5 mg once daily", mg=5))
+    _oral_order(c, "amlodipine", 60, "5 mg once daily", mg=5)
 
 
 def lymph_node_mets(c):
@@ -47,9 +47,9 @@ def chronic_hbv(c, dna=None, unit="iu", dna_day=10, antiviral="entecavir", compa
             ov["comparator"] = comparator
         c.add(c.lab(key, **ov))
     if antiviral:
-        c.med_request(f"rx-{antiviral}", antiviral, authored=300,
-                      dose=_oral("0.5 mg once daily" if antiviral == "entecavir" else "25 mg once daily",
-                                 mg=0.5 if antiviral == "entecavir" else 25))
+        entecavir = antiviral == "entecavir"
+        _oral_order(c, antiviral, 300, "0.5 mg once daily" if entecavir else "25 mg once daily",
+                    mg=0.5 if entecavir else 25)
 
 
 def heparin_flush(c):
@@ -128,8 +128,7 @@ def hypothyroid(c, hashimoto=False):
         _chronic(c, "dx-thyroid", [cm("E03.9", "Hypothyroidism, unspecified"),
                                    sct("40930008", "Hypothyroidism")],
                  "Hypothyroidism", "2014-07-01")
-    c.med_request("rx-levothyroxine", "levothyroxine", authored=90,
-                  dose=_oral("50 mcg once daily before breakfast"))
+    _oral_order(c, "levothyroxine", 90, "50 mcg once daily before breakfast")
 
 
 def ild(c):
@@ -150,16 +149,14 @@ def _copd(c):
 
 def prednisone(c, mg_per_dose=10, per_day=2):
     _copd(c)
-    c.med_request("rx-prednisone", "prednisone", authored=30,
-                  reason=concept("COPD", cm("J44.9", "Chronic obstructive pulmonary disease, unspecified")),
-                  dose=_oral(f"{mg_per_dose} mg by mouth {'twice' if per_day == 2 else 'once'} daily",
-                             mg=mg_per_dose, per_day=per_day))
+    _oral_order(c, "prednisone", 30, f"{mg_per_dose} mg by mouth {'twice' if per_day == 2 else 'once'} daily",
+                mg=mg_per_dose, per_day=per_day,
+                reason=concept("COPD", cm("J44.9", "Chronic obstructive pulmonary disease, unspecified")))
 
 
 def methylpred_at_limit(c):
     _copd(c)
-    c.med_request("rx-methylpred", "methylpred", authored=40,
-                  dose=_oral("4 mg by mouth twice daily", mg=4, per_day=2))
+    _oral_order(c, "methylpred", 40, "4 mg by mouth twice daily", mg=4, per_day=2)
 
 
 def inhaled_steroid(c):
@@ -191,8 +188,7 @@ def anticoagulant(c):
     _chronic(c, "dx-af", [cm("I48.91", "Unspecified atrial fibrillation"),
                           sct("49436004", "Atrial fibrillation")],
              "Atrial fibrillation", "2021-03-01")
-    c.med_request("rx-rivaroxaban", "rivaroxaban", authored=35,
-                  dose=_oral("20 mg once daily with the evening meal", mg=20))
+    _oral_order(c, "rivaroxaban", 35, "20 mg once daily with the evening meal", mg=20)
 
 
 def recent_bleed(c, onset=40):
@@ -213,8 +209,7 @@ def hiv(c):
     _chronic(c, "dx-hiv", [cm("Z21", "Asymptomatic human immunodeficiency virus [HIV] infection status"),
                            sct("86406008", "Human immunodeficiency virus infection")],
              "HIV infection on antiretroviral therapy", "2017-08-01")
-    c.med_request("rx-art", "biktarvy", authored=80,
-                  dose=_oral("1 tablet once daily"))
+    _oral_order(c, "biktarvy", 80, "1 tablet once daily", suffix="rx-art")
 
 
 def alcohol_dependence(c):
