@@ -23,7 +23,7 @@ from typing import Any
 # The shared builders live with the generator in tools/ (standard library only, no install).
 _TOOLS = str(Path(__file__).resolve().parents[2] / "tools")
 if _TOOLS not in sys.path:
-    sys.path.insert(0, _TOOLS)
+    sys.path.append(_TOOLS)
 
 from cohort import fhir  # noqa: E402
 from cohort.fhir import (  # noqa: E402
