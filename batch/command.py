@@ -33,15 +33,17 @@ class BatchError(AppError):
     """The batch could not run (one line on stderr, non-zero exit)."""
 
 
+DESCRIPTION = (
+    "Screens every candidate (patients with an intrahepatic cholangiocarcinoma Condition, a --patients "
+    "list or a --group) and writes one JSON report per line to --out, then PREFIX.csv and PREFIX.html "
+    "(PREFIX: --out without .jsonl, or --summary). A source is required (`prescreen demo` is the place "
+    "for the synthetic cohort). " + SOURCE_HELP
+)
+
+
 def register(subparsers) -> None:
-    p = add_command(
-        subparsers, "batch", cmd_batch, source=True,
-        help="screen many patients; one report per line, plus CSV and HTML summaries",
-        description="Screens every candidate (patients with an intrahepatic cholangiocarcinoma "
-        "Condition, a --patients list or a --group) and writes one JSON report per line to --out, "
-        "then PREFIX.csv and PREFIX.html (PREFIX: --out without .jsonl, or --summary). A source is "
-        "required (`prescreen demo` is the place for the synthetic cohort). " + SOURCE_HELP,
-    )
+    p = add_command(subparsers, "batch", cmd_batch, source=True, description=DESCRIPTION,
+                    help="screen many patients; one report per line, plus CSV and HTML summaries")
     p.add_argument("--out", required=True, metavar="FILE", help="JSONL of reports, one per patient")
     p.add_argument("--summary", metavar="PREFIX", help="write PREFIX.csv and PREFIX.html (default: "
                    "--out without its .jsonl suffix)")
