@@ -23,10 +23,17 @@ def patient(pid: str, **extra) -> dict:
 
 
 def icc(pid: str) -> dict:
-    return {"resourceType": "Condition", "id": f"c-{pid}", "subject": {"reference": f"Patient/{pid}"},
-            "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "C22.1"}]},
-            "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                                           "code": "active"}]}}
+    return {
+        "resourceType": "Condition",
+        "id": f"c-{pid}",
+        "subject": {"reference": f"Patient/{pid}"},
+        "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "C22.1"}]},
+        "clinicalStatus": {
+            "coding": [
+                {"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}
+            ]
+        },
+    }
 
 
 def folder(tmp_path: Path, n: int, deceased: dict[str, dict] | None = None) -> Path:
@@ -34,8 +41,11 @@ def folder(tmp_path: Path, n: int, deceased: dict[str, dict] | None = None) -> P
     root.mkdir()
     for i in range(n):
         pid = f"p{i:03d}"
-        bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
-            {"resource": patient(pid, **(deceased or {}).get(pid, {}))}, {"resource": icc(pid)}]}
+        bundle = {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [{"resource": patient(pid, **(deceased or {}).get(pid, {}))}, {"resource": icc(pid)}],
+        }
         (root / f"{pid}.json").write_text(json.dumps(bundle))
     (root / "broken.json").write_text("{not json")
     return root
@@ -75,8 +85,9 @@ def test_worker_processes_have_other_pids(tmp_path):
 
 
 def test_deceased_patients_are_reported_and_counted_apart(tmp_path):
-    root = folder(tmp_path, 6, deceased={"p001": {"deceasedDateTime": "2026-03-02"},
-                                         "p004": {"deceasedBoolean": True}})
+    root = folder(
+        tmp_path, 6, deceased={"p001": {"deceasedDateTime": "2026-03-02"}, "p004": {"deceasedBoolean": True}}
+    )
     result, lines = run_job(tmp_path, root, DirSource(root).patient_ids(), workers=2)
     by = {x["patient"]: x for x in lines}
     assert by["Patient/p001"]["verdict"] == "ineligible"
