@@ -115,8 +115,15 @@ class ScreenJob:
         return isinstance(self.source, DirSource)
 
 
+_SOURCES: dict[str, Any] = {}  # in a worker process: one open folder source per path
+
+
 def _screen_chunk(job: ScreenJob, patient_ids: list[str]) -> list[Outcome]:
-    return [job(pid) for pid in patient_ids]
+    # Each chunk arrives with a fresh copy of the source; reuse the process's own (its index
+    # connection stays open across chunks).
+    key = str(getattr(job.source, "path", id(job.source)))
+    source = _SOURCES.setdefault(key, job.source)
+    return [screen_one(source, pid, job.as_of) for pid in patient_ids]
 
 
 def _ignore_signals() -> None:

@@ -30,13 +30,15 @@ from typing import Any
 from .records import TypeId, is_valid_id, parse_reference, patient_id_of
 from .validate import Issue, reference_of
 
-INDEX_NAME = ".prescreen-index.sqlite3"
-SCHEMA_VERSION = 2
+INDEX_DIR = ".prescreen-index"  # a folder of its own: writing the index never touches the
+INDEX_NAME = f"{INDEX_DIR}/index.sqlite3"  # data folder's mtime, which tells of added files
+SCHEMA_VERSION = 3
 WHOLE = -1  # offset/length of a row that stands for a whole JSON file
 _MAX_BUNDLE_DEPTH = 3  # Bundles inside Bundles (a collection of documents), not deeper
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS dirs (path TEXT PRIMARY KEY, mtime_ns INTEGER);
 CREATE TABLE IF NOT EXISTS files (id INTEGER PRIMARY KEY, path TEXT UNIQUE, size INTEGER,
                                   mtime_ns INTEGER, patients INTEGER);
 CREATE TABLE IF NOT EXISTS rows (patient TEXT, file INTEGER, offset INTEGER, length INTEGER);
@@ -75,22 +77,36 @@ class Row:
 Item = tuple[str, Any, dict[str, TypeId]]
 
 
-def folder_files(root: Path) -> dict[str, tuple[int, int]]:
+def folder_files(root: Path, folders: dict[str, int] | None = None) -> dict[str, tuple[int, int]]:
     """{relative path: (size, mtime_ns)} of every .json / .ndjson file under root (dot-files
-    and dot-folders skipped: the index itself lives there)."""
+    and dot-folders skipped: the index itself lives in one); `folders` receives each
+    folder's mtime (a file added or removed changes its folder's)."""
     out: dict[str, tuple[int, int]] = {}
-    for dirpath, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            lower = name.lower()
-            if name.startswith(".") or not (lower.endswith(".json") or lower.endswith(".ndjson")):
+
+    def walk(folder: str, rel: str) -> None:
+        try:
+            if folders is not None:
+                folders[rel or "."] = os.stat(folder).st_mtime_ns
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
                 continue
-            full = os.path.join(dirpath, name)
+            path = f"{rel}/{name}" if rel else name
             try:
-                st = os.stat(full)
+                if entry.is_dir():
+                    walk(entry.path, path)
+                    continue
+                lower = name.lower()
+                if lower.endswith(".json") or lower.endswith(".ndjson"):
+                    st = entry.stat()
+                    out[path] = (st.st_size, st.st_mtime_ns)
             except OSError:
                 continue
-            out[os.path.relpath(full, root)] = (st.st_size, st.st_mtime_ns)
+
+    walk(str(root), "")
     return out
 
 
@@ -251,7 +267,7 @@ def json_msg(e: Exception) -> str:
 def index_path(root: Path) -> Path:
     """Beside the files when the folder is writable, else in the user's cache."""
     inside = root / INDEX_NAME
-    if os.access(root, os.W_OK):
+    if inside.parent.is_dir() and os.access(inside.parent, os.W_OK) or os.access(root, os.W_OK):
         return inside
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "prescreen" / "dir-index"
     digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:24]
@@ -300,13 +316,17 @@ class FolderIndex:
     def refresh(self) -> int:
         """Index again every file added, changed or removed since the last refresh."""
         db = self.connect()
-        on_disk = folder_files(self.root)
+        folders: dict[str, int] = {}
+        on_disk = folder_files(self.root, folders)
         known = self._known_files(db)
-        if self._schema_version(db) == SCHEMA_VERSION and known == on_disk:
+        known_folders = dict(db.execute("SELECT path, mtime_ns FROM dirs").fetchall())
+        if self._schema_version(db) == SCHEMA_VERSION and known == on_disk and known_folders == folders:
             self.refreshed_files = 0
             return 0
         db.execute("BEGIN IMMEDIATE")  # one writer; others wait, then see its work
         try:
+            db.execute("DELETE FROM dirs")
+            db.executemany("INSERT INTO dirs VALUES (?, ?)", sorted(folders.items()))
             if self._schema_version(db) != SCHEMA_VERSION:
                 for table in ("files", "rows", "meds", "urls", "pending", "issues"):
                     db.execute(f"DELETE FROM {table}")
@@ -324,6 +344,34 @@ class FolderIndex:
             raise
         self.refreshed_files = len(changed) + len(gone)
         return self.refreshed_files
+
+    @_locked
+    def fresh_for(self, paths: set[str]) -> bool:
+        """A cheap look, for one patient's load: no folder gained or lost a file, and neither
+        the given files nor any NDJSON file (bulk exports append) changed. A file edited in
+        place elsewhere is seen by the next full refresh (listing patients, a new source)."""
+        db = self.connect()
+        if self._schema_version(db) != SCHEMA_VERSION:
+            return False
+        folders = db.execute("SELECT path, mtime_ns FROM dirs").fetchall()
+        if not folders:
+            return False
+        for rel, mtime in folders:
+            try:
+                if os.stat(self.root / rel if rel != "." else self.root).st_mtime_ns != mtime:
+                    return False
+            except OSError:
+                return False
+        wanted = set(paths) | {p for (p,) in db.execute("SELECT path FROM files WHERE path LIKE '%.ndjson'")}
+        for rel in wanted:
+            row = db.execute("SELECT size, mtime_ns FROM files WHERE path = ?", (rel,)).fetchone()
+            try:
+                st = os.stat(self.root / rel)
+            except OSError:
+                return False
+            if row is None or (st.st_size, st.st_mtime_ns) != tuple(row):
+                return False
+        return True
 
     @staticmethod
     def _schema_version(db: sqlite3.Connection) -> int | None:

@@ -27,7 +27,7 @@ from .errors import IngestError, PatientNotFound
 from .records import PatientRecord, TypeId, assemble_record, medication_references, patient_id_of
 from .validate import Issue
 
-# A long-lived source (the chat server) looks for changed files at most this often.
+# Listing patients looks at every file at most this often (a long-lived source, a batch).
 RECHECK_SECONDS = 30.0
 
 
@@ -66,7 +66,7 @@ class DirSource:
     @property
     def issues(self) -> list[Issue]:
         """Problems met while indexing that belong to no single patient."""
-        index = self._ensure_index()
+        index = self._ensure_index(full=True)
         out = index.issues_of(None)
         unresolved = index.unresolved()
         if unresolved:
@@ -80,7 +80,7 @@ class DirSource:
         return out
 
     def patient_ids(self) -> list[str]:
-        return self._ensure_index().patient_ids()
+        return self._ensure_index(full=True).patient_ids()
 
     def refresh(self) -> int:
         """Index files changed since the last look; returns how many."""
@@ -91,6 +91,10 @@ class DirSource:
     def load(self, patient_id: str) -> PatientRecord:
         index = self._ensure_index()
         rows = index.rows_of(patient_id)
+        if not index.fresh_for({r.path for r in rows}):
+            # Files changed since the index was made: index them again, then look again.
+            self.refresh()
+            rows = index.rows_of(patient_id)
         if not rows:
             raise PatientNotFound(patient_id, f"folder {self.path}")
         issues = index.issues_of(patient_id)
@@ -195,11 +199,16 @@ class DirSource:
             self._index = FolderIndex(self.path)
         return self._index
 
-    def _ensure_index(self) -> FolderIndex:
+    def _ensure_index(self, full: bool = False) -> FolderIndex:
+        """The index, looked over: in full (every file's size and time) when listing patients,
+        at most every RECHECK_SECONDS; for one patient, `load` looks at its own files only."""
         with self._lock:
             index = self._open()
             now = time.monotonic()
-            if not self._checked or now - self._checked > RECHECK_SECONDS:
+            if full and (not self._checked or now - self._checked > RECHECK_SECONDS):
+                index.refresh()
+                self._checked = now
+            elif not full and not self._checked and not index.fresh_for(set()):
                 index.refresh()
                 self._checked = now
             return index
