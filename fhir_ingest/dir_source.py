@@ -116,6 +116,12 @@ class DirSource:
                 found.append(med)
         return assemble_record(patient_id, found, issues)
 
+    def raw(self, patient_id: str) -> list[dict]:
+        """The patient's resources as found, unvalidated: a quick look (finding candidates)."""
+        index = self._ensure_index()
+        found, _ = self._read(index, patient_id, index.rows_of(patient_id))
+        return [r for _, r in found if isinstance(r, dict)]
+
     # --- reading ---------------------------------------------------------------------
 
     def _read(
