@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from fhir_ingest.facts import Coding
 
@@ -29,6 +30,7 @@ def code_family(coding: Coding) -> str | None:
     return None
 
 
+@lru_cache(maxsize=65536)
 def icd_key(code: str) -> str:
     """'C22.100x001' -> 'C22100': no dot, no national extension, upper case."""
     c = code.strip().upper().split("X0")[0] if "X0" in code.upper() else code.strip().upper()
@@ -36,6 +38,7 @@ def icd_key(code: str) -> str:
     return c.replace(".", "")
 
 
+@lru_cache(maxsize=65536)
 def _icd_matches(code: str, spec: str) -> bool:
     key = icd_key(code)
     if "-" in spec:
