@@ -99,9 +99,33 @@ def test_deceased_patients_are_reported_and_counted_apart(tmp_path):
 
 @pytest.mark.skipif(threading.current_thread() is not threading.main_thread(), reason="signals")
 def test_sigint_stops_the_process_pool_with_whole_lines(tmp_path):
-    root = folder(tmp_path, 150)
-    threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
-    result, lines = run_job(tmp_path, root, DirSource(root).patient_ids(), workers=2)
-    assert result.interrupted
+    root = folder(tmp_path, 400)
+    ids = DirSource(root).patient_ids()
+    path = tmp_path / "r2.jsonl"
+    finished = threading.Event()
+
+    def interrupt_once_lines_arrive() -> None:
+        # Signal while the run is writing: after its first lines, never after it ended.
+        while not finished.is_set():
+            if path.exists() and path.stat().st_size > 0:
+                os.kill(os.getpid(), signal.SIGINT)
+                return
+            finished.wait(0.005)
+
+    watcher = threading.Thread(target=interrupt_once_lines_arrive, daemon=True)
+    watcher.start()
+    out = ReportFile(path)
+    out.prepare(resume=False, retry_errors=False, overwrite=False)
+    # A signal that lands just outside run() must not stop the test session.
+    previous = signal.signal(signal.SIGINT, lambda *_: None)
+    try:
+        result = run(ids, ScreenJob(DirSource(root), AS_OF), out, done={}, workers=2)
+    finally:
+        finished.set()
+        out.close()
+        watcher.join()
+        signal.signal(signal.SIGINT, previous)
+    lines = list(read_lines(path))
+    assert result.interrupted and 0 < result.written < len(ids)
     assert len(lines) == result.written
     assert len({x["patient"] for x in lines}) == len(lines)
