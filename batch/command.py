@@ -23,7 +23,7 @@ from . import candidates as cand
 from .outfile import ReportFile, RunState, prefix_of, state_path
 from .progress import Progress
 from .ratelimit import limit_session
-from .runner import RunResult, run, screen_one
+from .runner import RunResult, ScreenJob, run
 from .summary import write_summaries
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         wanted = set(state.candidates)
         progress = Progress(len(state.candidates), enabled=not args.no_progress,
                             already=[v for p, v in done.items() if p in wanted])
-        result = run(state.candidates, lambda pid: screen_one(source, pid, as_of), report_file,
+        result = run(state.candidates, ScreenJob(source, as_of), report_file,
                      done=done, workers=args.workers, progress=progress)
         progress.close()
     finally:
