@@ -33,6 +33,7 @@ from cohort.fhir import (  # noqa: E402
     ICD10CN,
     ICDO3,
     LOINC,
+    OBS_CAT,  # noqa: F401  (re-exported for realworld_builders)
     OBS_INTERP,
     RXNORM,
     SNOMED,
