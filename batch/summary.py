@@ -18,8 +18,9 @@ from eligibility.report import VERDICT_WORDS as REPORT_VERDICT_WORDS
 
 from .outfile import atomic_write, patient_of, read_lines
 
-VERDICTS = ("potentially_eligible", "needs_information", "ineligible", "error")
-VERDICT_WORDS = {**REPORT_VERDICT_WORDS, "error": "error"}
+# "deceased" is counted apart from the other ineligible patients (criteria.md, Deceased).
+VERDICTS = ("potentially_eligible", "needs_information", "ineligible", "deceased", "error")
+VERDICT_WORDS = {**REPORT_VERDICT_WORDS, "deceased": "deceased (ineligible)", "error": "error"}
 CSV_COLUMNS = ("patient", "verdict", "failed", "reasons", "missing", "error")
 # Spreadsheets run a cell that starts with these as a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -49,7 +50,8 @@ class Summary:
 
     @property
     def reports(self) -> int:
-        return sum(n for v, n in self.verdicts.items() if v != "error")
+        """Patients screened on their criteria (not errors, not deceased)."""
+        return sum(n for v, n in self.verdicts.items() if v not in ("error", "deceased"))
 
 
 def summarise(path: Path) -> Summary:
@@ -65,6 +67,12 @@ def summarise(path: Path) -> Summary:
             s.rules_versions.add(str(line["rules_version"]))
         if line.get("as_of"):
             s.as_of.add(str(line["as_of"]))
+        died = next((str(n) for n in line.get("notes") or [] if str(n).startswith("deceased")), None)
+        if died:
+            s.verdicts[verdict] -= 1
+            s.verdicts["deceased"] += 1
+            s.rows.append(Row(patient_of(line), verdict, [], [died], [], ""))
+            continue
         criteria = [c for c in line.get("criteria") or [] if isinstance(c, dict)]
         for c in criteria:
             if c.get("id") not in known:

@@ -13,6 +13,7 @@ import pytest
 
 from batch.outfile import ReportFile, read_lines
 from batch.runner import ScreenJob, run
+from batch.summary import render_html, summarise
 from fhir_ingest.sources import DirSource
 
 AS_OF = date(2026, 11, 24)
@@ -95,6 +96,11 @@ def test_deceased_patients_are_reported_and_counted_apart(tmp_path):
     assert by["Patient/p004"]["notes"][0] == "deceased"
     assert result.counts["deceased"] == 2
     assert sum(result.counts.values()) == 6
+    # The coordinator's summaries count them apart too, with the reason.
+    summary = summarise(tmp_path / "r2.jsonl")
+    assert summary.verdicts["deceased"] == 2 and summary.reports == 4
+    assert {r.patient: r.reasons for r in summary.rows}["p001"] == ["deceased 2026-03-02"]
+    assert "deceased (ineligible)" in render_html(summary, title="t", facts=[])
 
 
 @pytest.mark.skipif(threading.current_thread() is not threading.main_thread(), reason="signals")
