@@ -6,7 +6,7 @@ microseconds (they sort as text), JSON in text columns.
 
 from __future__ import annotations
 
-from screening_log.db import Database, Conn
+from screening_log.db import Conn, Database
 
 SCHEMA_VERSION = 1
 

@@ -162,9 +162,20 @@ class Store:
                 "INSERT INTO answers (id, trial, patient, question_id, criterion, value, kind, by_role, "
                 "subject, channel, words, at, screening_id, override) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
-                    row.id, trial, patient, question_id, criterion,
+                    row.id,
+                    trial,
+                    patient,
+                    question_id,
+                    criterion,
                     None if row.value is None else json.dumps(row.value, ensure_ascii=False),
-                    kind, by, subject, channel, words, stamp(row.at), screening_id, int(override),
+                    kind,
+                    by,
+                    subject,
+                    channel,
+                    words,
+                    stamp(row.at),
+                    screening_id,
+                    int(override),
                 ),
             )
             # What changed, by whom: the question and what the person answered (their words stay
@@ -174,8 +185,17 @@ class Store:
                 detail["answer"] = row.value
             if screening_id:
                 detail["screening"] = screening_id
-            self._audit(c, subject=subject, role=by, patient=patient, trial=trial,
-                        action=kind, channel=channel, detail=detail, at=row.at)
+            self._audit(
+                c,
+                subject=subject,
+                role=by,
+                patient=patient,
+                trial=trial,
+                action=kind,
+                channel=channel,
+                detail=detail,
+                at=row.at,
+            )
         return row
 
     def answers(self, patient: str, trial: str) -> list[StoredAnswer]:
@@ -189,9 +209,20 @@ class Store:
             )
         return [
             StoredAnswer(
-                id=r[0], trial=r[1], patient=r[2], question_id=r[3], criterion=r[4],
-                value=None if r[5] is None else json.loads(r[5]), kind=r[6], by=r[7], subject=r[8],
-                channel=r[9], words=r[10], at=parse_stamp(r[11]), screening_id=r[12], override=bool(r[13]),
+                id=r[0],
+                trial=r[1],
+                patient=r[2],
+                question_id=r[3],
+                criterion=r[4],
+                value=None if r[5] is None else json.loads(r[5]),
+                kind=r[6],
+                by=r[7],
+                subject=r[8],
+                channel=r[9],
+                words=r[10],
+                at=parse_stamp(r[11]),
+                screening_id=r[12],
+                override=bool(r[13]),
             )
             for r in rows
         ]
@@ -217,12 +248,30 @@ class Store:
             c.execute(
                 "INSERT INTO screenings (id, trial, patient, conversation, by_role, subject, channel, as_of, "
                 "started_at, reused) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (sid, trial, patient, conversation, by, subject, channel, as_of, when,
-                 json.dumps(reused or [])),
+                (
+                    sid,
+                    trial,
+                    patient,
+                    conversation,
+                    by,
+                    subject,
+                    channel,
+                    as_of,
+                    when,
+                    json.dumps(reused or []),
+                ),
             )
-            self._audit(c, subject=subject, role=by, patient=patient, trial=trial, action="screening_started",
-                        channel=channel, detail={"screening": sid, "reused_answers": len(reused or [])},
-                        at=parse_stamp(when))
+            self._audit(
+                c,
+                subject=subject,
+                role=by,
+                patient=patient,
+                trial=trial,
+                action="screening_started",
+                channel=channel,
+                detail={"screening": sid, "reused_answers": len(reused or [])},
+                at=parse_stamp(when),
+            )
         return sid
 
     def open_screening(self, conversation: str, patient: str, trial: str) -> str | None:
@@ -235,34 +284,59 @@ class Store:
             )
         return rows[0][0] if rows else None
 
-    def finish_screening(self, screening_id: str, report: dict[str, Any], ask: dict[str, str],
-                         at: datetime | None = None) -> Screening:
+    def finish_screening(
+        self, screening_id: str, report: dict[str, Any], ask: dict[str, str], at: datetime | None = None
+    ) -> Screening:
         """Record a screening's outcome (again, when the conversation changed it): the verdict,
         what rules the patient out and why, what is missing and whom to ask (`ask`: criterion ->
         who)."""
-        failed = [{"id": r["id"], "reason": r.get("reason", "")} for r in report.get("criteria", [])
-                  if r.get("status") == "fail"]
+        failed = [
+            {"id": r["id"], "reason": r.get("reason", "")}
+            for r in report.get("criteria", [])
+            if r.get("status") == "fail"
+        ]
         missing = [{"id": cid, "ask": ask.get(cid, "")} for cid in report.get("missing", [])]
         when = stamp(at)
         with self.db.connect() as c:
-            rows = c.execute("SELECT subject, by_role, patient, trial, channel, finished_at FROM screenings "
-                             "WHERE id = ?", (screening_id,))
+            rows = c.execute(
+                "SELECT subject, by_role, patient, trial, channel, finished_at FROM screenings "
+                "WHERE id = ?",
+                (screening_id,),
+            )
             if not rows:
                 raise KeyError(screening_id)
             subject, role, patient, trial, channel, before = rows[0]
             c.execute(
                 "UPDATE screenings SET finished_at = ?, verdict = ?, failed = ?, missing = ?, as_of = ?, "
                 "rules_version = ?, input_hash = ? WHERE id = ?",
-                (when, report.get("verdict"), json.dumps(failed, ensure_ascii=False), json.dumps(missing),
-                 report.get("as_of"), report.get("rules_version"), report.get("input_hash"), screening_id),
+                (
+                    when,
+                    report.get("verdict"),
+                    json.dumps(failed, ensure_ascii=False),
+                    json.dumps(missing),
+                    report.get("as_of"),
+                    report.get("rules_version"),
+                    report.get("input_hash"),
+                    screening_id,
+                ),
             )
             # Criterion ids and the verdict only: the reasons quote record values.
-            self._audit(c, subject=subject, role=role, patient=patient, trial=trial,
-                        action="screening_finished" if before is None else "screening_updated",
-                        channel=channel,
-                        detail={"screening": screening_id, "verdict": report.get("verdict"),
-                                "failed": [f["id"] for f in failed], "missing": [m["id"] for m in missing]},
-                        at=parse_stamp(when))
+            self._audit(
+                c,
+                subject=subject,
+                role=role,
+                patient=patient,
+                trial=trial,
+                action="screening_finished" if before is None else "screening_updated",
+                channel=channel,
+                detail={
+                    "screening": screening_id,
+                    "verdict": report.get("verdict"),
+                    "failed": [f["id"] for f in failed],
+                    "missing": [m["id"] for m in missing],
+                },
+                at=parse_stamp(when),
+            )
         return self.screening(screening_id)
 
     def set_writeback(self, screening_id: str, outcome: str) -> None:
@@ -326,8 +400,17 @@ class Store:
         """Record an event that is not an answer or a screening: an invitation, an export, a
         look at the queue or at a patient's trail, a write-back."""
         with self.db.connect() as c:
-            return self._audit(c, subject=subject, role=role, patient=patient, trial=trial, action=action,
-                               channel=channel, detail=detail or {}, at=None)
+            return self._audit(
+                c,
+                subject=subject,
+                role=role,
+                patient=patient,
+                trial=trial,
+                action=action,
+                channel=channel,
+                detail=detail or {},
+                at=None,
+            )
 
     def trail(self, patient: str | None = None, since: date | None = None) -> list[AuditEvent]:
         """Audit events (of one patient, or all), oldest first."""
@@ -344,22 +427,60 @@ class Store:
         with self.db.connect() as c:
             rows = c.execute(sql + " ORDER BY at, id", params)
         return [
-            AuditEvent(id=r[0], at=parse_stamp(r[1]), subject=r[2], role=r[3], patient=r[4], trial=r[5],
-                       action=r[6], channel=r[7], detail=json.loads(r[8]) if r[8] else {})
+            AuditEvent(
+                id=r[0],
+                at=parse_stamp(r[1]),
+                subject=r[2],
+                role=r[3],
+                patient=r[4],
+                trial=r[5],
+                action=r[6],
+                channel=r[7],
+                detail=json.loads(r[8]) if r[8] else {},
+            )
             for r in rows
         ]
 
-    def _audit(self, c, *, subject: str, role: str, patient: str | None, trial: str | None, action: str,
-               channel: str, detail: dict[str, Any], at: datetime | None) -> AuditEvent:
+    def _audit(
+        self,
+        c,
+        *,
+        subject: str,
+        role: str,
+        patient: str | None,
+        trial: str | None,
+        action: str,
+        channel: str,
+        detail: dict[str, Any],
+        at: datetime | None,
+    ) -> AuditEvent:
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r}")
-        event = AuditEvent(id=new_id(), at=parse_stamp(stamp(at)), subject=subject, role=role, patient=patient,
-                           trial=trial, action=action, channel=channel, detail=detail)
+        event = AuditEvent(
+            id=new_id(),
+            at=parse_stamp(stamp(at)),
+            subject=subject,
+            role=role,
+            patient=patient,
+            trial=trial,
+            action=action,
+            channel=channel,
+            detail=detail,
+        )
         c.execute(
             "INSERT INTO audit (id, at, subject, role, patient, trial, action, channel, detail) "
             "VALUES (?,?,?,?,?,?,?,?,?)",
-            (event.id, stamp(event.at), subject, role, patient, trial, action, channel,
-             json.dumps(detail, ensure_ascii=False, sort_keys=True)),
+            (
+                event.id,
+                stamp(event.at),
+                subject,
+                role,
+                patient,
+                trial,
+                action,
+                channel,
+                json.dumps(detail, ensure_ascii=False, sort_keys=True),
+            ),
         )
         return event
 
@@ -372,10 +493,23 @@ _SCREENING_COLUMNS = (
 
 def _screening(r: tuple) -> Screening:
     return Screening(
-        id=r[0], trial=r[1], patient=r[2], conversation=r[3], by=r[4], subject=r[5], channel=r[6], as_of=r[7],
-        started_at=parse_stamp(r[8]), finished_at=parse_stamp(r[9]) if r[9] else None, verdict=r[10],
-        failed=json.loads(r[11]) if r[11] else [], missing=json.loads(r[12]) if r[12] else [],
-        reused=json.loads(r[13]) if r[13] else [], rules_version=r[14], input_hash=r[15], writeback=r[16],
+        id=r[0],
+        trial=r[1],
+        patient=r[2],
+        conversation=r[3],
+        by=r[4],
+        subject=r[5],
+        channel=r[6],
+        as_of=r[7],
+        started_at=parse_stamp(r[8]),
+        finished_at=parse_stamp(r[9]) if r[9] else None,
+        verdict=r[10],
+        failed=json.loads(r[11]) if r[11] else [],
+        missing=json.loads(r[12]) if r[12] else [],
+        reused=json.loads(r[13]) if r[13] else [],
+        rules_version=r[14],
+        input_hash=r[15],
+        writeback=r[16],
     )
 
 
