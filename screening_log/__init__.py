@@ -6,6 +6,7 @@ SQLite under the state directory by default; PostgreSQL when PRESCREEN_DB_URL na
 Imports nothing from bot/, actions/ or batch/: every channel calls into it.
 """
 
+from screening_log.db import StoreError, enabled
 from screening_log.reuse import Reuse, reusable
 from screening_log.store import AuditEvent, QueueEntry, Screening, Store, StoredAnswer, open_store
 
@@ -15,7 +16,9 @@ __all__ = [
     "Reuse",
     "Screening",
     "Store",
+    "StoreError",
     "StoredAnswer",
+    "enabled",
     "open_store",
     "reusable",
 ]

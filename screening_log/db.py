@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 DB_URL_ENV = "PRESCREEN_DB_URL"
+SWITCH_ENV = "PRESCREEN_SCREENING_LOG"  # "off": no store at all (each conversation on its own)
 STATE_DIR_ENV = "PRESCREEN_STATE_DIR"
 SQLITE_NAME = "screening-log.sqlite3"
 BUSY_TIMEOUT_MS = 15_000
@@ -32,6 +33,10 @@ def state_dir() -> Path:
         return Path(os.environ[STATE_DIR_ENV])
     base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return Path(base) / "prescreen"
+
+
+def enabled() -> bool:
+    return os.environ.get(SWITCH_ENV, "on").strip().lower() not in ("off", "0", "false", "no")
 
 
 def default_url() -> str:

@@ -41,3 +41,11 @@ def store_url(request, tmp_path, monkeypatch) -> str:
 @pytest.fixture
 def store(store_url) -> Store:
     return Store(store_url)
+
+
+@pytest.fixture
+def sqlite_store(tmp_path, monkeypatch) -> Store:
+    """For tests whose subject is not the database (write-back, commands)."""
+    monkeypatch.setenv("PRESCREEN_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.delenv("PRESCREEN_DB_URL", raising=False)
+    return Store(f"sqlite:///{tmp_path / 'state' / 'screening-log.sqlite3'}")
