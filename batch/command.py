@@ -23,7 +23,8 @@ from . import candidates as cand
 from .outfile import ReportFile, RunState, prefix_of, state_path
 from .progress import Progress
 from .ratelimit import limit_session
-from .runner import RunResult, run, screen_one
+from .rescreen import rescreen_worker, say_changes
+from .runner import RunResult, run
 from .summary import write_summaries
 
 log = logging.getLogger(__name__)
@@ -117,12 +118,16 @@ def cmd_batch(args: argparse.Namespace) -> int:
         wanted = set(state.candidates)
         progress = Progress(len(state.candidates), enabled=not args.no_progress,
                             already=[v for p, v in done.items() if p in wanted])
-        result = run(state.candidates, lambda pid: screen_one(source, pid, as_of), report_file,
+        # The screening log's worker: stored answers in (batch/rescreen.py); record only without it.
+        worker = rescreen_worker(source, as_of)
+        result = run(state.candidates, worker, report_file,
                      done=done, workers=args.workers, progress=progress)
         progress.close()
     finally:
         report_file.close()
     write_summaries(out, csv_path, html_path, facts=_facts(state, result))
+    say_changes(worker.feed_queue(out, out.name), len(worker.with_answers),
+                lambda msg: print(f"prescreen batch: {msg}", file=sys.stderr))
     return _finish(result, out, csv_path, html_path)
 
 

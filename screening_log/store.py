@@ -16,7 +16,7 @@ from typing import Any
 from screening_log.db import Database, default_url
 from screening_log.schema import migrate
 
-ROLES = ("clinician", "patient", "system")
+ROLES = ("clinician", "patient", "coordinator", "system")
 ANSWER_KINDS = ("answer", "correction", "withdrawn")
 
 
