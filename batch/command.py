@@ -144,8 +144,8 @@ def _check_args(args: argparse.Namespace) -> None:
         system, bar, code = token.partition("|")
         if not (bar and system and code):
             raise UsageError(f"--icc-code must be SYSTEM|CODE, got {token!r}")
-    if args.since and not args.bulk:
-        raise UsageError("--since goes with --bulk")
+    if args.since and not args.bulk and args.fhir_dir:
+        raise UsageError("--since needs a FHIR server (--fhir-base), with or without --bulk")
     if args.resume and args.overwrite:
         raise UsageError("--resume and --overwrite contradict each other")
     if args.as_of is not None:
@@ -177,6 +177,8 @@ def _candidates(args, source, server: bool, bulk_dir: Path):
     """(source to screen from, candidate ids, extra run state)."""
     if args.bulk:
         return _bulk_candidates(args, source, bulk_dir)
+    if args.since:  # re-screen the patients a record change touched (batch/rescreen.py)
+        return _touched_candidates(args, source, server, bulk_dir)
     if args.patients:
         return source, cand.from_file(args.patients), {}
     if args.group:
@@ -186,6 +188,26 @@ def _candidates(args, source, server: bool, bulk_dir: Path):
     if server:
         return source, cand.from_server(source.client, extra_codes=args.icc_code), {}
     return source, cand.from_dir(source, args.icc_code), {}
+
+
+def _touched_candidates(args, source, server: bool, bulk_dir: Path):
+    from fhir_ingest.server_source import load_plan
+
+    from .rescreen import last_batch_start, touched_since
+
+    since = last_batch_start(load_trial_id()) if args.since == "last" else _since(args.since, bulk_dir)
+    if since is None:
+        raise BatchError("--since last: no earlier batch run in the screening log; give a date")
+    args.since = None  # the candidates below, then only those touched
+    source, ids, extra = _candidates(args, source, server, bulk_dir)
+    touched = touched_since(source.client, since, [s.type for s in load_plan()])
+    return source, [p for p in ids if p in touched], {**extra, "since": since}
+
+
+def load_trial_id() -> str:
+    from eligibility import load_trial
+
+    return load_trial().id
 
 
 def _bulk_candidates(args, server_source, bulk_dir: Path):

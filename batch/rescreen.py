@@ -116,3 +116,29 @@ def say_changes(changed: list[tuple[str, str, str]], with_answers: int, say: Cal
 
 
 __all__ = ["Rescreen", "error_line", "one_line", "rescreen_worker", "say_changes"]
+
+
+def touched_since(client, since: str, types: list[str]) -> set[str]:
+    """Ids of the patients with a resource of these types (or their Patient resource) changed on
+    or after `since` (`_lastUpdated`): whom a record change may have re-decided."""
+    from fhir_ingest.records import patient_id_of
+
+    touched: set[str] = set()
+    for rtype in dict.fromkeys(["Patient", *types]):
+        for r in client.search(rtype, {"_lastUpdated": f"ge{since}", "_count": "200"}):
+            pid = r.get("id") if rtype == "Patient" else patient_id_of(r)
+            if pid:
+                touched.add(str(pid))
+    return touched
+
+
+def last_batch_start(trial_id: str) -> str | None:
+    """When the previous batch run recorded in the screening log started (for --since last)."""
+    if not enabled():
+        return None
+    starts = [
+        e.at
+        for e in open_store().trail()
+        if e.subject == BATCH_SUBJECT and e.action == "screening_started" and e.trial == trial_id
+    ]
+    return starts[-1].isoformat() if starts else None

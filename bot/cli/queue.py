@@ -74,7 +74,7 @@ def cmd_queue(args: argparse.Namespace) -> int:
     store = _store()
     rows = queue.entries(store, trial, since, until)
     user = _user(args)
-    period = {"since": args.since, "until": args.until}
+    period = {k: v for k, v in (("since", args.since), ("until", args.until)) if v}
     if args.csv:
         data = queue.to_csv(rows)
         if args.csv == "-":
@@ -92,7 +92,7 @@ def cmd_queue(args: argparse.Namespace) -> int:
         for e in rows:
             store.audit(
                 subject=user,
-                role="system",
+                role="coordinator",
                 action="export",
                 channel="cli",
                 patient=e.patient,
@@ -103,7 +103,7 @@ def cmd_queue(args: argparse.Namespace) -> int:
     sys.stdout.write(queue.text(rows))
     store.audit(
         subject=user,
-        role="system",
+        role="coordinator",
         action="queue_viewed",
         channel="cli",
         trial=trial.id,

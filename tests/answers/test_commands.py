@@ -1,0 +1,148 @@
+"""`prescreen batch` with the screening log (stored answers in, the queue fed, changed verdicts
+named), `prescreen queue` (states, date filters, CSV export) and `prescreen audit`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from eligibility import load_trial
+from screening_log import Store
+
+REPO = Path(__file__).resolve().parents[2]
+PRESCREEN = str(REPO / ".venv" / "bin" / "prescreen")
+COHORT = REPO / "data" / "synthetic" / "bundles"
+TRIAL = load_trial()
+CRITERION = {q["id"]: q["criterion"] for q in TRIAL.questions}
+# Every question icc-001's record leaves open, answered so that the patient is potentially eligible.
+ALL_CLEAR = {
+    "tissue_available": "yes",
+    "unresectable": "yes",
+    "measurable_lesion": "yes",
+    "prior_checkpoint_inhibitor": "no",
+    "other_malignancy": "no",
+    "tb_ever": "no",
+    "autoimmune": "no",
+    "ild_pneumonitis": "no",
+    "cardiopulmonary_renal": "no",
+    "recent_bleeding": "no",
+    "active_infection": "no",
+    "substance_abuse": "no",
+    "platinum_allergy": "no",
+}
+
+
+@pytest.fixture
+def env(tmp_path) -> dict[str, str]:
+    e = dict(os.environ, PRESCREEN_STATE_DIR=str(tmp_path / "state"), PRESCREEN_SCREENING_LOG="on")
+    e.pop("PRESCREEN_DB_URL", None)
+    return e
+
+
+def store_of(env: dict[str, str]) -> Store:
+    return Store(f"sqlite:///{env['PRESCREEN_STATE_DIR']}/screening-log.sqlite3")
+
+
+def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([PRESCREEN, *args], capture_output=True, text=True, timeout=600, env=env)
+
+
+def answer(store: Store, patient: str, qid: str, value, by: str = "clinician", days_ago: int = 1) -> None:
+    at = datetime(2026, 11, 24, 10, tzinfo=timezone.utc) - timedelta(days=days_ago)
+    store.add_answer(
+        trial=TRIAL.id,
+        patient=patient,
+        question_id=qid,
+        criterion=CRITERION[qid],
+        value=value,
+        by=by,
+        subject="dr-wang" if by == "clinician" else f"patient:{patient}",
+        channel="chat",
+        at=at,
+    )
+
+
+def batch(env, tmp_path, name: str, *patients: str) -> subprocess.CompletedProcess:
+    ids = tmp_path / f"{name}.txt"
+    ids.write_text("\n".join(patients) + "\n")
+    done = run(
+        env,
+        "batch",
+        "--fhir-dir",
+        str(COHORT),
+        "--as-of",
+        "2026-11-24",
+        "--patients",
+        str(ids),
+        "--out",
+        str(tmp_path / f"{name}.jsonl"),
+        "--no-progress",
+    )
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_batch_uses_stored_answers_feeds_the_queue_and_names_changed_verdicts(env, tmp_path):
+    first = batch(env, tmp_path, "night1", "icc-001", "icc-002", "icc-004")
+    assert "verdict changed" not in first.stderr
+    store = store_of(env)
+    states = {e.patient: e.state for e in store.queue(TRIAL.id)}
+    assert states["icc-001"] == "needs_information" and states["icc-004"] == "ineligible"
+    for qid, value in ALL_CLEAR.items():
+        answer(store, "icc-001", qid, value, by="patient" if qid == "tb_ever" else "clinician")
+    answer(store, "icc-002", "prior_checkpoint_inhibitor", "yes")
+    second = batch(env, tmp_path, "night2", "icc-001", "icc-002", "icc-004")
+    assert "2 patients screened with their stored answers" in second.stderr
+    assert "icc-001: needs information -> potentially eligible" in second.stderr
+    assert "icc-002: needs information -> ineligible" in second.stderr
+    assert "icc-004" not in second.stderr.split("verdict changed")[1]
+    line = next(x for x in (tmp_path / "night2.jsonl").read_text().splitlines() if '"Patient/icc-002"' in x)
+    assert '"source":"clinician"' in line  # the stored answer is the evidence
+
+    shown = run(env, "queue")
+    assert shown.returncode == 0, shown.stderr
+    text = shown.stdout
+    assert text.index("Potentially eligible: awaiting the study team (1)") < text.index("Ruled out (2)")
+    assert "x prior_checkpoint_inhibitor: clinician answer: rules out" in text
+    assert "x age:" in text  # icc-004, with the record's reason
+    assert "via batch night2.jsonl" in text
+
+    out = tmp_path / "queue.csv"
+    exported = run(env, "queue", "--csv", str(out), "--as", "coordinator-li")
+    assert exported.returncode == 0, exported.stderr
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert {r["patient"]: r["state"] for r in rows} == {
+        "icc-001": "potentially_eligible",
+        "icc-002": "ineligible",
+        "icc-004": "ineligible",
+    }
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+    trail = run(env, "audit", "--patient", "icc-002")
+    assert "coordinator:coordinator-li  via cli  export" in trail.stdout
+    assert "system:batch  via batch night2.jsonl  screening_finished" in trail.stdout
+    assert "clinician:dr-wang  via chat  answer" in trail.stdout
+
+
+def test_queue_lists_what_is_missing_and_whom_to_ask_and_filters_by_date(env, tmp_path):
+    batch(env, tmp_path, "run", "icc-001")
+    text = run(env, "queue").stdout
+    assert "Needs information (1):" in text
+    assert "? ask clinician or patient: tissue_available, unresectable" in text
+    assert "? ask clinician: measurable_lesion" in text
+    today = date.today()
+    assert "icc-001" in run(env, "queue", "--since", today.isoformat(), "--until", today.isoformat()).stdout
+    later = run(env, "queue", "--since", (today + timedelta(days=1)).isoformat())
+    assert "The queue is empty" in later.stdout
+    bad = run(env, "queue", "--since", "2026-12-01", "--until", "2026-11-01")
+    assert bad.returncode == 2 and "--until is before --since" in bad.stderr
+
+
+def test_audit_of_an_unknown_patient_says_so(env):
+    done = run(env, "audit", "--patient", "nobody")
+    assert done.returncode == 0 and "nothing recorded for patient nobody" in done.stderr
