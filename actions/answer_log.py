@@ -193,7 +193,9 @@ async def finished(tracker: Tracker, screening: Any, report: Report) -> str | No
         return None
     if caller.role == "patient":
         return None  # the study team sees it in the queue; the patient's answers are kept
-    return f"Your answers are saved, but writing this screening to the FHIR server failed: {outcome.error}"
+    return (
+        f"Your answers are saved, but writing this screening to the FHIR server failed ({outcome.summary})."
+    )
 
 
 # --- what the chat says about re-used answers ------------------------------------------------

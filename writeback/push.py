@@ -25,14 +25,31 @@ MAX_ERROR_CHARS = 240
 
 
 class WriteRefused(Exception):
-    """The server did not take a write (one line, no patient data)."""
+    """The server did not take a write (one line, no patient data). `status`: the HTTP status,
+    None when no answer came back."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass
 class Outcome:
     ok: bool
-    error: str | None = None
+    error: str | None = None  # the full line (request, status, the server's text): for the log
+    status: int | None = None
     written: dict[str, str] = dataclasses.field(default_factory=dict)  # resource type -> id
+
+    @property
+    def summary(self) -> str:
+        """What a user is shown: the status only, never the server's diagnostics."""
+        if self.ok:
+            return "written"
+        return (
+            f"the FHIR server answered {self.status}"
+            if self.status
+            else "the FHIR server could not be reached"
+        )
 
 
 def _one_line(e: BaseException) -> str:
@@ -66,7 +83,7 @@ class Writer:
                 kind=body["resourceType"],
             )
         except FhirError as e:
-            raise WriteRefused(_one_line(e)) from None
+            raise WriteRefused(_one_line(e), e.status) from None
         try:
             out = resp.json()
         except ValueError:
@@ -142,6 +159,7 @@ def write_back_screening(
                 writer.put(res.audit_event(f"prescreen-{event.id}", event))
     except (WriteRefused, IngestError, ValueError) as e:
         error = _one_line(e)
+        status = getattr(e, "status", None)
         store.set_writeback(screening_id, f"failed: {error}")
         store.audit(
             subject=s.subject,
@@ -150,10 +168,12 @@ def write_back_screening(
             channel=s.channel,
             patient=s.patient,
             trial=trial.id,
-            detail={"screening": screening_id},
+            detail={"screening": screening_id, "status": status},
         )
-        log.warning("write-back of a screening failed: %s", error)
-        return Outcome(ok=False, error=error)
+        out = Outcome(ok=False, error=error, status=status)
+        # The server's own text may quote the request: the application log gets the status only.
+        log.warning("write-back of a screening failed: %s", out.summary)
+        return out
     store.set_writeback(screening_id, "ok")
     store.audit(
         subject=s.subject,

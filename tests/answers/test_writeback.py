@@ -158,7 +158,8 @@ def test_a_server_refusing_writes_keeps_the_answers(sqlite_store, fhir_base, fhi
             auth=server_source(fhir_base, {"PRESCREEN_FHIR_TOKEN": fhir_token}).client.session.auth,
         )
         out = write_back_screening(sqlite_store, sid, report, answers, writer=Writer(client))
-    assert not out.ok and status in out.error
+    assert not out.ok and status in out.error and out.status == int(status)
+    assert out.summary == f"the FHIR server answered {status}"  # what a user sees: no server text
     assert [a.value for a in sqlite_store.answers("icc-002", TRIAL.id)] == ["no"]
     s = sqlite_store.screening(sid)
     assert s.verdict == report.verdict and s.finished_at is not None
