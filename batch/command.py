@@ -70,6 +70,9 @@ def register(subparsers) -> None:
                    "'last' for the previous export in --bulk-dir) and screen the patients it touched")
     p.add_argument("--bulk-dir", metavar="DIR", help="where exports are kept (default PREFIX.bulk/)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument("--write-back", action="store_true",
+                   help="write each patient's ResearchSubject and Provenance to the FHIR server "
+                   "(needs --fhir-base and write access)")
     add_verbose(p)
     p.set_defaults(func=cmd_batch)
 
@@ -85,6 +88,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     fhir_dir = args.fhir_dir
     source = open_source(args.fhir_base, fhir_dir)  # no source named: a one-line error
     server = not fhir_dir
+    client = None
     if args.bulk and not server:
         raise BatchError("--bulk needs a FHIR server (--fhir-base or PRESCREEN_FHIR_BASE)")
     if server:
@@ -119,7 +123,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         progress = Progress(len(state.candidates), enabled=not args.no_progress,
                             already=[v for p, v in done.items() if p in wanted])
         # The screening log's worker: stored answers in (batch/rescreen.py); record only without it.
-        worker = rescreen_worker(source, as_of)
+        worker = rescreen_worker(source, as_of, write_back=args.write_back, client=client)
         result = run(state.candidates, worker, report_file,
                      done=done, workers=args.workers, progress=progress)
         progress.close()
@@ -128,6 +132,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
     write_summaries(out, csv_path, html_path, facts=_facts(state, result))
     say_changes(worker.feed_queue(out, out.name), len(worker.with_answers),
                 lambda msg: print(f"prescreen batch: {msg}", file=sys.stderr))
+    if worker.write_failures:
+        print(f"prescreen batch: write-back failed for {worker.write_failures} patients "
+              "(their screenings are in the log; `prescreen audit --patient ID`)", file=sys.stderr)
     return _finish(result, out, csv_path, html_path)
 
 
@@ -144,6 +151,8 @@ def _check_args(args: argparse.Namespace) -> None:
         system, bar, code = token.partition("|")
         if not (bar and system and code):
             raise UsageError(f"--icc-code must be SYSTEM|CODE, got {token!r}")
+    if args.write_back and args.fhir_dir:
+        raise UsageError("--write-back needs a FHIR server (--fhir-base)")
     if args.since and not args.bulk and args.fhir_dir:
         raise UsageError("--since needs a FHIR server (--fhir-base), with or without --bulk")
     if args.resume and args.overwrite:

@@ -34,6 +34,9 @@ class Rescreen:
     screened: set[str] = field(default_factory=set)
     with_answers: set[str] = field(default_factory=set)
     before: dict[str, str] = field(default_factory=dict)  # patient -> verdict before this run
+    writer: object | None = None  # a writeback.Writer when --write-back
+    kept: dict[str, tuple] = field(default_factory=dict)  # patient -> (Report, answers), for write-back
+    write_failures: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self, patient_id: str) -> PatientOutcome:
@@ -45,7 +48,9 @@ class Rescreen:
             record = self.source.load(patient_id)
             history = self.store.answers(patient_id, self.trial.id)
             reuse = reusable(history, self.trial, self.as_of, resources=record.resources)
-            report = screen(record.resources, self.as_of, reuse.answers(), trial=self.trial).to_dict()
+            answers = reuse.answers()
+            result = screen(record.resources, self.as_of, answers, trial=self.trial)
+            report = result.to_dict()
         except Exception:  # noqa: BLE001 - a patient is never lost: the record-only path, or its error line
             return screen_one(self.source, patient_id, self.as_of)
         if report.get("patient") != f"Patient/{patient_id}":
@@ -54,6 +59,8 @@ class Rescreen:
             self.screened.add(patient_id)
             if reuse.used:
                 self.with_answers.add(patient_id)
+            if self.writer is not None:
+                self.kept[patient_id] = (result, answers)
         return PatientOutcome(patient_id, report, issues=len(record.issues))
 
     def feed_queue(self, out: Path, label: str) -> list[tuple[str, str, str]]:
@@ -83,19 +90,42 @@ class Rescreen:
                 as_of=line.get("as_of"),
             )
             self.store.finish_screening(sid, line, ask)
+            if self.writer is not None and pid in self.kept:
+                from writeback import write_back_screening
+
+                report, answers = self.kept[pid]
+                outcome = write_back_screening(
+                    self.store,
+                    sid,
+                    report,
+                    answers,
+                    writer=self.writer,
+                    trial=self.trial,
+                    with_response=False,
+                )
+                self.write_failures += 0 if outcome.ok else 1
             was = self.before.get(pid)
             if was and was != line.get("verdict"):
                 changed.append((pid, was, str(line.get("verdict"))))
         return changed
 
 
-def rescreen_worker(source: object, as_of: date) -> Rescreen:
-    """The batch worker: with the screening log on, stored answers in and the queue fed."""
+def rescreen_worker(source: object, as_of: date, write_back: bool = False, client: object = None) -> Rescreen:
+    """The batch worker: with the screening log on, stored answers in and the queue fed; with
+    `write_back`, each screening written to the FHIR server (ResearchSubject, Provenance)."""
     if not enabled():
+        if write_back:
+            from common.errors import UsageError
+
+            raise UsageError("--write-back needs the screening log (PRESCREEN_SCREENING_LOG is off)")
         return Rescreen(source, as_of, None)
     try:
         store = open_store()
         worker = Rescreen(source, as_of, store)
+        if write_back:
+            from writeback import Writer
+
+            worker.writer = Writer(client or source.client)
         worker.before = store.latest_verdicts(worker.trial.id)
         return worker
     except StoreError as e:

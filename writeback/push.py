@@ -127,8 +127,11 @@ def write_back_screening(
     record: Any = None,
     writer: Writer | None = None,
     trial: Trial | None = None,
+    with_response: bool = True,
 ) -> Outcome:
-    """Write one finished screening; never raises for a server's refusal (the Outcome says)."""
+    """Write one finished screening; never raises for a server's refusal (the Outcome says).
+    `with_response=False` (batch runs): no QuestionnaireResponse, as the answers it re-used were
+    written back by the screenings in which people gave them."""
     trial = trial or load_trial(report.trial)
     s = store.screening(screening_id)
     try:
@@ -141,7 +144,7 @@ def write_back_screening(
         subject = writer.subject(trial, s.patient, study["id"], report.verdict)
         written["ResearchSubject"] = subject["id"]
         targets = [f"ResearchSubject/{subject['id']}"]
-        if answers:
+        if answers and with_response:
             qr = res.questionnaire_response(
                 trial, screening_id, s.patient, list(answers), s.by, s.subject, authored=s.finished_at
             )

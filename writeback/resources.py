@@ -110,7 +110,8 @@ def _answer_value(q: dict[str, Any], value: Any) -> dict[str, Any] | None:
 def author_reference(role: str, subject: str, patient: str) -> dict[str, Any]:
     if role == "patient":
         return {"reference": f"Patient/{patient}"}
-    return {"identifier": {"system": SYS_USER, "value": subject}, "display": f"referring clinician {subject}"}
+    what = "referring clinician" if role == "clinician" else role
+    return {"identifier": {"system": SYS_USER, "value": subject}, "display": f"{what} {subject}"}
 
 
 def questionnaire_response(

@@ -146,3 +146,118 @@ def test_queue_lists_what_is_missing_and_whom_to_ask_and_filters_by_date(env, tm
 def test_audit_of_an_unknown_patient_says_so(env):
     done = run(env, "audit", "--patient", "nobody")
     assert done.returncode == 0 and "nothing recorded for patient nobody" in done.stderr
+
+
+# --- re-screening what a record change touched, on a FHIR server --------------------------------
+
+
+def _own_patient(pid: str, platelets: float) -> list[dict]:
+    subject = {"reference": f"Patient/{pid}"}
+    coded = {"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}
+    confirmed = {"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "confirmed"}
+    return [
+        {"resourceType": "Patient", "id": pid, "gender": "male", "birthDate": "1962-05-01"},
+        {
+            "resourceType": "Condition",
+            "id": f"{pid}-icc",
+            "subject": subject,
+            "clinicalStatus": {"coding": [coded]},
+            "verificationStatus": {"coding": [confirmed]},
+            "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "C22.1"}]},
+        },
+        {
+            "resourceType": "Observation",
+            "id": f"{pid}-plt",
+            "status": "final",
+            "subject": subject,
+            "code": {"coding": [{"system": "http://loinc.org", "code": "777-3"}]},
+            "effectiveDateTime": "2026-11-20",
+            "valueQuantity": {
+                "value": platelets,
+                "unit": "10*9/L",
+                "system": "http://unitsofmeasure.org",
+                "code": "10*9/L",
+            },
+        },
+    ]
+
+
+@pytest.fixture
+def own_patients(fhir_base, fhir_token):
+    import json
+
+    import requests
+
+    session = requests.Session()
+    session.headers.update({"Authorization": f"Bearer {fhir_token}", "Content-Type": "application/fhir+json"})
+
+    def put(resource: dict) -> None:
+        r = session.put(
+            f"{fhir_base}/{resource['resourceType']}/{resource['id']}", data=json.dumps(resource), timeout=60
+        )
+        assert r.status_code in (200, 201), r.text
+
+    pids = ["answers-since-1", "answers-since-2"]
+    for pid in pids:
+        for res in _own_patient(pid, 250):
+            put(res)
+    yield put, session
+    for pid in pids:
+        for res in reversed(_own_patient(pid, 250)):
+            session.delete(f"{fhir_base}/{res['resourceType']}/{res['id']}", timeout=60)
+
+
+def test_batch_since_rescreens_touched_patients_and_writes_back(
+    env, tmp_path, fhir_base, fhir_token, own_patients
+):
+    put, session = own_patients
+    env = dict(env, PRESCREEN_FHIR_TOKEN=fhir_token)
+    ids = tmp_path / "ids.txt"
+    ids.write_text("answers-since-1\nanswers-since-2\n")
+
+    def run_batch(name: str, *extra: str) -> subprocess.CompletedProcess:
+        done = run(
+            env,
+            "batch",
+            "--fhir-base",
+            fhir_base,
+            "--as-of",
+            "2026-11-24",
+            "--patients",
+            str(ids),
+            "--out",
+            str(tmp_path / f"{name}.jsonl"),
+            "--no-progress",
+            "--write-back",
+            *extra,
+        )
+        assert done.returncode == 0, done.stderr
+        return done
+
+    run_batch("first")
+    before_change = datetime.now(timezone.utc) - timedelta(seconds=2)
+    put(_own_patient("answers-since-1", 50)[2])  # new labs: platelets 50 rule the patient out
+    again = run_batch("since", "--since", before_change.isoformat())
+    lines = (tmp_path / "since.jsonl").read_text().splitlines()
+    assert len(lines) == 1 and '"Patient/answers-since-1"' in lines[0]
+    assert "answers-since-1: needs information -> ineligible" in again.stderr
+    last = run_batch("last", "--since", "last")  # nothing changed since the previous run started
+    assert (tmp_path / "last.jsonl").read_text() == "" and "verdict changed" not in last.stderr
+
+    found = session.get(
+        f"{fhir_base}/ResearchSubject",
+        timeout=30,
+        params={"identifier": "urn:prescreen:research-subject|NCT03951597:answers-since-1"},
+    ).json()
+    assert [e["resource"]["status"] for e in found.get("entry", [])] == ["ineligible"]  # once, updated
+    prov = session.get(
+        f"{fhir_base}/Provenance",
+        timeout=30,
+        params={"target": f"ResearchSubject/{found['entry'][0]['resource']['id']}"},
+    ).json()
+    assert len(prov.get("entry", [])) == 2  # one per screening of that patient
+    for entry in prov["entry"]:
+        assert any(
+            a["who"].get("display", "").startswith("prescreen rules engine")
+            for a in entry["resource"]["agent"]
+        )
