@@ -165,3 +165,23 @@ def test_a_server_refusing_writes_keeps_the_answers(sqlite_store, fhir_base, fhi
     assert s.verdict == report.verdict and s.finished_at is not None
     assert s.writeback.startswith("failed") and status in s.writeback
     assert "writeback_failed" in [e.action for e in sqlite_store.trail("icc-002")]
+
+
+def test_questionnaire_has_an_item_per_question_coded_by_criterion():
+    q = res.questionnaire(TRIAL)
+    items = {i["linkId"]: i for i in q["item"]}
+    assert set(items) == {x["id"] for x in TRIAL.questions}
+    for x in TRIAL.questions:
+        assert items[x["id"]]["code"] == [{"system": res.criteria_system(TRIAL), "code": x["criterion"]}]
+    assert items["ecog_score"]["type"] == "decimal"
+    assert [o["valueCoding"]["code"] for o in items["ascites"]["answerOption"]] == [
+        "none",
+        "mild",
+        "moderate_severe",
+        "not_sure",
+    ]
+    # A "not sure" to a number has no value to give: left out, never an invalid item.
+    qr = res.questionnaire_response(
+        TRIAL, "s1", "p1", [Answer("weight_kg", "not_sure"), Answer("tb_ever", "no")], "patient", "patient-x"
+    )
+    assert [i["linkId"] for i in qr["item"]] == ["tb_ever"] and qr["author"] == {"reference": "Patient/p1"}
