@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from eligibility import Trial, load_trial
@@ -37,6 +37,8 @@ class Rescreen:
     writer: object | None = None  # a writeback.Writer when --write-back
     kept: dict[str, tuple] = field(default_factory=dict)  # patient -> (Report, answers), for write-back
     write_failures: int = 0
+    # Before any record of this run is read: what `--since last` counts from next time.
+    started: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self, patient_id: str) -> PatientOutcome:
@@ -77,6 +79,14 @@ class Rescreen:
     def _feed(self, out: Path, label: str) -> list[tuple[str, str, str]]:
         ask = whom_to_ask(self.trial)
         changed = []
+        self.store.audit(
+            subject=BATCH_SUBJECT,
+            role="system",
+            action="batch_run",
+            channel=f"batch {label}",
+            trial=self.trial.id,
+            detail={"started": self.started.isoformat(), "patients": len(self.screened)},
+        )
         for line in read_lines(out):
             pid = str(line.get("patient", "")).removeprefix("Patient/")
             if pid not in self.screened or line.get("verdict") == "error":
@@ -166,9 +176,5 @@ def last_batch_start(trial_id: str) -> str | None:
     """When the previous batch run recorded in the screening log started (for --since last)."""
     if not enabled():
         return None
-    starts = [
-        e.at
-        for e in open_store().trail()
-        if e.subject == BATCH_SUBJECT and e.action == "screening_started" and e.trial == trial_id
-    ]
-    return starts[-1].isoformat() if starts else None
+    runs = [e for e in open_store().trail() if e.action == "batch_run" and e.trial == trial_id]
+    return str(runs[-1].detail["started"]) if runs else None
