@@ -4,7 +4,8 @@ Per question, the latest answer of a clinician outranks the latest of the patien
 "a clinician's answer outranks a patient's"), so a clinician's correction wins while the
 patient's answer stays in the history. A withdrawal voids earlier answers (a clinician's, every
 earlier answer to that question). An answer older than its criterion's window on the as-of date
-is stale: not used, asked again. An answer that the record contradicts with an entry dated after
+is stale: not used, asked again (an answer given after the as-of date, as when a demo screens
+"as of" a fixed day, is fresh). An answer that the record contradicts with an entry dated after
 the answer is dropped (the record has moved on); one contradicted by an older entry is kept, and
 the engine reports the conflict with both sources.
 """
