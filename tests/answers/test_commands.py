@@ -202,9 +202,20 @@ def own_patients(fhir_base, fhir_token):
         for res in _own_patient(pid, 250):
             put(res)
     yield put, session
+    # What write-back made refers to these patients' resources (HAPI keeps references whole):
+    # it goes first, then the patients, so that later tests find the cohort alone.
     for pid in pids:
+        for query in (
+            f"AuditEvent?entity=Patient/{pid}",
+            f"Provenance?entity=Patient/{pid}",
+            f"ResearchSubject?patient=Patient/{pid}",
+            f"QuestionnaireResponse?subject=Patient/{pid}",
+        ):
+            r = session.delete(f"{fhir_base}/{query}", timeout=60)
+            assert r.status_code in (200, 204), r.text
         for res in reversed(_own_patient(pid, 250)):
-            session.delete(f"{fhir_base}/{res['resourceType']}/{res['id']}", timeout=60)
+            r = session.delete(f"{fhir_base}/{res['resourceType']}/{res['id']}", timeout=60)
+            assert r.status_code in (200, 204), r.text
 
 
 def test_batch_since_rescreens_touched_patients_and_writes_back(
