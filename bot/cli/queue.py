@@ -19,7 +19,7 @@ from pathlib import Path
 from common.errors import AppError, UsageError
 from common.options import parse_date
 from eligibility import load_trial
-from screening_log import Store, StoreError, queue
+from screening_log import Store, StoreError, enabled, queue
 from screening_log.db import describe
 
 
@@ -33,6 +33,8 @@ def _user(args: argparse.Namespace) -> str:
 
 
 def _store() -> Store:
+    if not enabled():
+        raise AppError("the screening log is off (PRESCREEN_SCREENING_LOG=off)")
     try:
         return Store()
     except StoreError as e:

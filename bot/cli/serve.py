@@ -55,6 +55,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if getattr(args, "write_back", False):
         if args.fhir_dir or not (args.fhir_base or os.environ.get("PRESCREEN_FHIR_BASE")):
             raise UsageError("--write-back needs a FHIR server (--fhir-base or PRESCREEN_FHIR_BASE)")
+        if os.environ.get("PRESCREEN_SCREENING_LOG", "on").lower() in ("off", "0", "false", "no"):
+            raise UsageError("--write-back needs the screening log (PRESCREEN_SCREENING_LOG is off)")
         cfg.extra_env["PRESCREEN_WRITE_BACK"] = "1"
     stack = Stack(cfg)
     signal.signal(signal.SIGTERM, _interrupt)
@@ -138,9 +140,12 @@ def register(subparsers) -> None:
     )
     add_source_options(serve)
     _ports(serve)
-    serve.add_argument("--write-back", action="store_true",
-                       help="write each finished screening to the FHIR server (QuestionnaireResponse, "
-                       "ResearchSubject, Provenance, AuditEvents); needs --fhir-base and write access")
+    serve.add_argument(
+        "--write-back",
+        action="store_true",
+        help="write each finished screening to the FHIR server (QuestionnaireResponse, "
+        "ResearchSubject, Provenance, AuditEvents); needs --fhir-base and write access",
+    )
     add_verbose(serve)
     serve.set_defaults(func=cmd_serve)
 

@@ -146,6 +146,13 @@ def test_queue_lists_what_is_missing_and_whom_to_ask_and_filters_by_date(env, tm
 def test_audit_of_an_unknown_patient_says_so(env):
     done = run(env, "audit", "--patient", "nobody")
     assert done.returncode == 0 and "nothing recorded for patient nobody" in done.stderr
+    off = run(dict(env, PRESCREEN_SCREENING_LOG="off"), "queue")
+    assert (
+        off.returncode == 1
+        and off.stderr.strip() == "prescreen: error: the screening log is off (PRESCREEN_SCREENING_LOG=off)"
+    )
+    refused = run(env, "serve", "--fhir-dir", str(COHORT), "--write-back")
+    assert refused.returncode == 2 and "--write-back needs a FHIR server" in refused.stderr
 
 
 # --- re-screening what a record change touched, on a FHIR server --------------------------------
