@@ -42,9 +42,7 @@ def register(subparsers) -> None:
     check.add_argument("patient_id", metavar="PATIENT_ID", help="the Patient resource id")
     add_source_options(check)
     check.add_argument(
-        "--format",
-        choices=("json", "text"),
-        default="json",
+        "--format", choices=("json", "text"), default="json",
         help="json: the report of contract.md (default); text: for a clinician",
     )
     add_verbose(check)
