@@ -185,3 +185,19 @@ def test_questionnaire_has_an_item_per_question_coded_by_criterion():
         TRIAL, "s1", "p1", [Answer("weight_kg", "not_sure"), Answer("tb_ever", "no")], "patient", "patient-x"
     )
     assert [i["linkId"] for i in qr["item"]] == ["tb_ever"] and qr["author"] == {"reference": "Patient/p1"}
+
+
+def test_a_conditional_update_is_retried_and_still_writes_once(sqlite_store, fhir_base, fhir_token):
+    answers = [Answer("tb_ever", "no")]
+    sid, report = _screened(sqlite_store, fhir_base, fhir_token, "icc-003", answers)
+    auth = server_source(fhir_base, {"PRESCREEN_FHIR_TOKEN": fhir_token}).client.session.auth
+    with FaultProxy(fhir_base) as proxy:
+        proxy.inject("503", times=1, path_regex=r"/ResearchSubject")
+        client = FhirClient(proxy.base_url, auth=auth, backoff_base=0.01)
+        out = write_back_screening(sqlite_store, sid, report, answers, writer=Writer(client))
+        assert out.ok, out.error
+        assert proxy.count(r"/ResearchSubject", fault="503") == 1 and proxy.count(r"/ResearchSubject") == 2
+    subject_id = f"{res.SYS_SUBJECT}|{res.subject_identifier(TRIAL, 'icc-003')}"
+    assert _count(fhir_base, fhir_token, "ResearchSubject", identifier=subject_id) == 1
+    # Reads keep their policy: a plain client still does not resend a PUT.
+    assert "PUT" not in FhirClient(fhir_base).policy.retry_methods
