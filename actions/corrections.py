@@ -10,6 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import answer_log
 from actions.common import (
     entity_values,
     latest_text,
@@ -52,9 +53,11 @@ class ActionChangeAnswer(Action):
             return next_step(tracker, "wait")
         events: list[EventType] = []
         changed: list[str] = []
+        cleared: list[str] = []  # question ids whose answers were dropped (for the answer log)
         for root in roots:
             qids = [root, *v.follow_ups(root)] if root != CHECKLIST else [CHECKLIST, *v.checklist_items]
             dropped = s.forget(qids)
+            cleared += [a.question_id for a in dropped]
             if not dropped and root != CHECKLIST:
                 continue
             events += [SlotSet(q, None) for q in qids]
@@ -75,9 +78,12 @@ class ActionChangeAnswer(Action):
         value = self.new_value(root, text) if len(changed) == 1 and root != CHECKLIST else None
         if value is not None:
             s.answer(root, value)
+            answer_log.withdrawn(tracker, s, [q for q in cleared if q != root])
+            answer_log.saved(tracker, s, [root], kind="correction")
             events.append(SlotSet(root, value))
             dispatcher.utter_message(text=f"Changed: {root} = {value}.")
         else:
+            answer_log.withdrawn(tracker, s, cleared)
             s.focus = root
             events.append(SlotSet(FOCUS, root))
             dispatcher.utter_message(

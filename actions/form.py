@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions import render
+from actions import answer_log, render
 from actions.common import bot_text, latest_intent
 from actions.interpret import Reply, interpret, interpret_checklist
 from actions.screening import ASKED, FOCUS, LAST_QUESTION, REQUESTED, Screening, caller_of
@@ -160,4 +160,5 @@ class ValidateScreeningForm(FormValidationAction):
         if s.focus == requested:
             s.focus = None
             events.append(SlotSet(FOCUS, None))
+        answer_log.saved(tracker, s, [*reply.named, requested] if checklist else [requested])
         return Taken([*events, *s.answer_events()])

@@ -14,7 +14,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import render
+from actions import answer_log, render
 from actions.common import (
     NAME_A_PATIENT,
     NO_CALLER,
@@ -44,6 +44,8 @@ from fhir_ingest.errors import IngestError, PatientNotFound
 class ActionStartScreening(Action):
     """A patient named (or "start over"): a fresh screening, the record loaded, two or three
     lines on what it settled; then the form asks, or the screening ends at once."""
+
+    reuse_stored = True  # start from the patient's stored answers (actions/answer_log.py)
 
     def name(self) -> str:
         return "action_start_screening"
@@ -77,6 +79,7 @@ class ActionStartScreening(Action):
                 text=f"The record of {pid} could not be loaded: {str(e).splitlines()[0]}"
             )
             return next_step(tracker, "wait")
+        stored = answer_log.start(tracker, s) if self.reuse_stored else answer_log.Started()
         record_report = s.report(with_answers=False)
         plan = s.plan(record_report)
         dispatcher.utter_message(
@@ -86,7 +89,9 @@ class ActionStartScreening(Action):
                 settled_by_record=[r.id for r in record_report.criteria if r.status in ("pass", "fail")],
             )
         )
-        events = fresh_screening_events(pid, caller.role)
+        if stored.text:
+            dispatcher.utter_message(text=stored.text)
+        events = fresh_screening_events(pid, caller.role) + stored.events
         return events + next_step(tracker, "ask" if plan else "finish")
 
     def patient_wanted(self, tracker: Tracker) -> str | None:
@@ -94,7 +99,9 @@ class ActionStartScreening(Action):
 
 
 class ActionStartOver(ActionStartScreening):
-    """Same patient, answers dropped."""
+    """Same patient, answers dropped (stored ones too: they stay in the history, unused here)."""
+
+    reuse_stored = False
 
     def name(self) -> str:
         return "action_start_over"
@@ -142,6 +149,9 @@ async def finish(dispatcher: CollectingDispatcher, tracker: Tracker, stopped: bo
             render.finish(report, s, remaining, stopped=stopped), verdict=report.verdict, patient=s.patient_id
         )
     )
+    trouble = await answer_log.finished(tracker, s, report)
+    if trouble:
+        dispatcher.utter_message(text=trouble)
     return [SlotSet(VERDICT, report.verdict), SlotSet(REPORT, report.to_dict())]
 
 

@@ -23,6 +23,7 @@ from . import candidates as cand
 from .outfile import ReportFile, RunState, prefix_of, state_path
 from .progress import Progress
 from .ratelimit import limit_session
+from .rescreen import rescreen_worker, say_changes
 from .runner import RunResult, ScreenJob, run
 from .summary import write_summaries
 
@@ -70,6 +71,9 @@ def register(subparsers) -> None:
                    "'last' for the previous export in --bulk-dir) and screen the patients it touched")
     p.add_argument("--bulk-dir", metavar="DIR", help="where exports are kept (default PREFIX.bulk/)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument("--write-back", action="store_true",
+                   help="write each patient's ResearchSubject and Provenance to the FHIR server "
+                   "(needs --fhir-base and write access)")
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -83,6 +87,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     fhir_dir = args.fhir_dir
     source = open_source(args.fhir_base, fhir_dir)  # no source named: a one-line error
     server = not fhir_dir
+    client = None
     if args.bulk and not server:
         raise BatchError("--bulk needs a FHIR server (--fhir-base or PRESCREEN_FHIR_BASE)")
     if server:
@@ -116,12 +121,21 @@ def cmd_batch(args: argparse.Namespace) -> int:
         wanted = set(state.candidates)
         progress = Progress(len(state.candidates), enabled=not args.no_progress,
                             already=[v for p, v in done.items() if p in wanted])
-        result = run(state.candidates, ScreenJob(source, as_of), report_file,
+        # The screening log's worker: stored answers in (batch/rescreen.py). Without the log, the
+        # record-only job, which a folder screens in a pool of processes.
+        worker = rescreen_worker(source, as_of, write_back=args.write_back, client=client)
+        job = worker if worker.store is not None else ScreenJob(source, as_of)
+        result = run(state.candidates, job, report_file,
                      done=done, workers=args.workers, progress=progress)
         progress.close()
     finally:
         report_file.close()
     write_summaries(out, csv_path, html_path, facts=_facts(state, result))
+    say_changes(worker.feed_queue(out, out.name), len(worker.with_answers),
+                lambda msg: print(f"prescreen batch: {msg}", file=sys.stderr))
+    if worker.write_failures:
+        print(f"prescreen batch: write-back failed for {worker.write_failures} patients "
+              "(their screenings are in the log; `prescreen audit --patient ID`)", file=sys.stderr)
     return _finish(result, out, csv_path, html_path)
 
 
@@ -138,8 +152,10 @@ def _check_args(args: argparse.Namespace) -> None:
         system, bar, code = token.partition("|")
         if not (bar and system and code):
             raise UsageError(f"--icc-code must be SYSTEM|CODE, got {token!r}")
-    if args.since and not args.bulk:
-        raise UsageError("--since goes with --bulk")
+    if args.write_back and args.fhir_dir:
+        raise UsageError("--write-back needs a FHIR server (--fhir-base)")
+    if args.since and not args.bulk and args.fhir_dir:
+        raise UsageError("--since needs a FHIR server (--fhir-base), with or without --bulk")
     if args.resume and args.overwrite:
         raise UsageError("--resume and --overwrite contradict each other")
     if args.as_of is not None:
@@ -171,6 +187,8 @@ def _candidates(args, source, server: bool, bulk_dir: Path):
     """(source to screen from, candidate ids, extra run state)."""
     if args.bulk:
         return _bulk_candidates(args, source, bulk_dir)
+    if args.since:  # re-screen the patients a record change touched (batch/rescreen.py)
+        return _touched_candidates(args, source, server, bulk_dir)
     if args.patients:
         return source, cand.from_file(args.patients), {}
     if args.group:
@@ -180,6 +198,26 @@ def _candidates(args, source, server: bool, bulk_dir: Path):
     if server:
         return source, cand.from_server(source.client, extra_codes=args.icc_code), {}
     return source, cand.from_dir(source, args.icc_code), {}
+
+
+def _touched_candidates(args, source, server: bool, bulk_dir: Path):
+    from fhir_ingest.server_source import load_plan
+
+    from .rescreen import last_batch_start, touched_since
+
+    since = last_batch_start(load_trial_id()) if args.since == "last" else _since(args.since, bulk_dir)
+    if since is None:
+        raise BatchError("--since last: no earlier batch run in the screening log; give a date")
+    args.since = None  # the candidates below, then only those touched
+    source, ids, extra = _candidates(args, source, server, bulk_dir)
+    touched = touched_since(source.client, since, [s.type for s in load_plan()])
+    return source, [p for p in ids if p in touched], {**extra, "since": since}
+
+
+def load_trial_id() -> str:
+    from eligibility import load_trial
+
+    return load_trial().id
 
 
 def _bulk_candidates(args, server_source, bulk_dir: Path):

@@ -64,6 +64,9 @@ class RetryPolicy:
     max_connect_retries: int = 1
     seed: int = 0
     retry_statuses: frozenset[int] = RETRY_STATUSES
+    # Methods safe to send again. A conditional create/update (PUT with a search, POST with
+    # If-None-Exist) is idempotent: callers that send only those add PUT/POST here.
+    retry_methods: frozenset[str] = IDEMPOTENT
 
 
 class FhirClient:
@@ -206,6 +209,7 @@ class FhirClient:
         policy: RetryPolicy | None = None,
         send_auth: bool = True,
         kind: str | None = None,
+        data: bytes | None = None,
     ) -> requests.Response:
         """One HTTP exchange under the retry policy (the client's, or `policy`).
 
@@ -232,6 +236,7 @@ class FhirClient:
             policy=policy or self.policy,
             session=session,
             kind=kind or _kind_of(url, self),
+            data=data,
         )
 
     def same_server(self, url: str) -> bool:
@@ -259,8 +264,9 @@ class FhirClient:
         policy: RetryPolicy,
         session: requests.Session,
         kind: str,
+        data: bytes | None = None,
     ) -> requests.Response:
-        retryable = method in IDEMPOTENT
+        retryable = method in policy.retry_methods
         attempt = 0
         connect_failures = 0
         while True:
@@ -269,7 +275,13 @@ class FhirClient:
                 self.requests_sent += 1
             try:
                 resp = session.request(
-                    method, url, params=params, headers=headers, stream=stream, timeout=self.timeout
+                    method,
+                    url,
+                    params=params,
+                    headers=headers,
+                    stream=stream,
+                    timeout=self.timeout,
+                    data=data,
                 )
             except requests.RequestException as e:
                 elapsed = time.monotonic() - started

@@ -105,3 +105,17 @@ def fhir_base(fhir_server) -> str:
 @pytest.fixture(scope="session")
 def fhir_token(fhir_server) -> str:
     return fhir_server[1]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _screening_log_off_by_default():
+    """Tests of other features run without the screening log (actions/answer_log.py): each
+    conversation stands alone and nothing is written to the user's state directory. The tests
+    in tests/answers turn it on, with a store of their own."""
+    saved = os.environ.get("PRESCREEN_SCREENING_LOG")
+    os.environ["PRESCREEN_SCREENING_LOG"] = "off"
+    yield
+    if saved is None:
+        os.environ.pop("PRESCREEN_SCREENING_LOG", None)
+    else:
+        os.environ["PRESCREEN_SCREENING_LOG"] = saved

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
 
 from bot.supervisor import Stack, StackConfig, StackError
-from common.errors import AppError
+from common.errors import AppError, UsageError
 from common.options import SOURCE_HELP, add_command, configure_logging, parse_date
 from fhir_ingest.configure import DEMO_AS_OF, demo_folder, demo_source, open_source
 
@@ -51,6 +52,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         rasa_port=args.port,
         action_port=args.action_port,
     )
+    if getattr(args, "write_back", False):
+        if args.fhir_dir or not (args.fhir_base or os.environ.get("PRESCREEN_FHIR_BASE")):
+            raise UsageError("--write-back needs a FHIR server (--fhir-base or PRESCREEN_FHIR_BASE)")
+        if os.environ.get("PRESCREEN_SCREENING_LOG", "on").lower() in ("off", "0", "false", "no"):
+            raise UsageError("--write-back needs the screening log (PRESCREEN_SCREENING_LOG is off)")
+        cfg.extra_env["PRESCREEN_WRITE_BACK"] = "1"
     stack = Stack(cfg)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -132,6 +139,12 @@ def register(subparsers) -> None:
         "$PRESCREEN_STATE_DIR); logs go to $PRESCREEN_STATE_DIR/logs. " + SOURCE_HELP,
     )
     _ports(serve)
+    serve.add_argument(
+        "--write-back",
+        action="store_true",
+        help="write each finished screening to the FHIR server (QuestionnaireResponse, "
+        "ResearchSubject, Provenance, AuditEvents); needs --fhir-base and write access",
+    )
 
     demo = add_command(
         subparsers, "demo", cmd_demo,

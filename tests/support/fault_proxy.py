@@ -22,6 +22,7 @@ Faults:
     "invalid_resource"  forward; add an invalid Observation to a searchset Bundle
     "reset"             close the connection with a TCP reset, no answer at all
     "401"               401 with an OperationOutcome, not forwarded
+    "403", "422"        that status with an OperationOutcome, not forwarded (a server refusing writes)
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-FAULTS = frozenset({"429", "503", "502", "401", "delay", "truncate", "invalid_resource", "reset"})
+FAULTS = frozenset(
+    {"429", "503", "502", "401", "403", "422", "delay", "truncate", "invalid_resource", "reset"}
+)
 HOP_BY_HOP = frozenset(
     {
         "connection",
@@ -209,7 +212,7 @@ class FaultProxy:
                 if kind == "reset":
                     self._reset()
                     return
-                if kind in ("429", "503", "502", "401"):
+                if kind in ("429", "503", "502", "401", "403", "422"):
                     status = int(kind)
                     headers = {}
                     if status == 429:

@@ -1,0 +1,180 @@
+"""Batch runs and the screening log: each patient is screened with their stored answers (fresh
+ones: see screening_log.reuse), every report feeds the coordinator's queue, and the patients
+whose verdict changed since their previous screening are named.
+
+Without the log (PRESCREEN_SCREENING_LOG=off) a batch screens from the record alone, as before.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from eligibility import Trial, load_trial
+from screening_log import Store, StoreError, enabled, open_store, reusable
+from screening_log.queue import whom_to_ask
+
+from .outfile import read_lines
+from .runner import PatientOutcome, error_line, one_line, screen_one
+
+BATCH_SUBJECT = "batch"
+
+
+@dataclass
+class Rescreen:
+    """The worker for `batch.runner.run` plus what it needs afterwards."""
+
+    source: object
+    as_of: date
+    store: Store | None
+    trial: Trial = field(default_factory=load_trial)
+    screened: set[str] = field(default_factory=set)
+    with_answers: set[str] = field(default_factory=set)
+    before: dict[str, str] = field(default_factory=dict)  # patient -> verdict before this run
+    writer: object | None = None  # a writeback.Writer when --write-back
+    kept: dict[str, tuple] = field(default_factory=dict)  # patient -> (Report, answers), for write-back
+    write_failures: int = 0
+    # Before any record of this run is read: what `--since last` counts from next time.
+    started: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __call__(self, patient_id: str) -> PatientOutcome:
+        if self.store is None:
+            return screen_one(self.source, patient_id, self.as_of)
+        from eligibility import screen
+
+        try:
+            record = self.source.load(patient_id)
+            history = self.store.answers(patient_id, self.trial.id)
+            reuse = reusable(history, self.trial, self.as_of, resources=record.resources)
+            answers = reuse.answers()
+            result = screen(record.resources, self.as_of, answers, trial=self.trial)
+            report = result.to_dict()
+        except Exception:  # noqa: BLE001 - a patient is never lost: the record-only path, or its error line
+            return screen_one(self.source, patient_id, self.as_of)
+        if report.get("patient") != f"Patient/{patient_id}":
+            report["patient"] = f"Patient/{patient_id}"
+        with self._lock:
+            self.screened.add(patient_id)
+            if reuse.used:
+                self.with_answers.add(patient_id)
+            if self.writer is not None:
+                self.kept[patient_id] = (result, answers)
+        return PatientOutcome(patient_id, report, issues=len(record.issues))
+
+    def feed_queue(self, out: Path, label: str) -> list[tuple[str, str, str]]:
+        """Record this run's reports in the log; returns (patient, before, now) for changed verdicts."""
+        if self.store is None or not self.screened:
+            return []
+        try:
+            return self._feed(out, label)
+        except StoreError as e:
+            from common.errors import AppError
+
+            raise AppError(f"the reports are written, but the queue was not updated: {e}") from None
+
+    def _feed(self, out: Path, label: str) -> list[tuple[str, str, str]]:
+        ask = whom_to_ask(self.trial)
+        changed = []
+        self.store.audit(
+            subject=BATCH_SUBJECT,
+            role="system",
+            action="batch_run",
+            channel=f"batch {label}",
+            trial=self.trial.id,
+            detail={"started": self.started.isoformat(), "patients": len(self.screened)},
+        )
+        for line in read_lines(out):
+            pid = str(line.get("patient", "")).removeprefix("Patient/")
+            if pid not in self.screened or line.get("verdict") == "error":
+                continue
+            sid = self.store.start_screening(
+                trial=self.trial.id,
+                patient=pid,
+                by="system",
+                subject=BATCH_SUBJECT,
+                channel=f"batch {label}",
+                as_of=line.get("as_of"),
+            )
+            self.store.finish_screening(sid, line, ask)
+            if self.writer is not None and pid in self.kept:
+                from writeback import write_back_screening
+
+                report, answers = self.kept[pid]
+                outcome = write_back_screening(
+                    self.store,
+                    sid,
+                    report,
+                    answers,
+                    writer=self.writer,
+                    trial=self.trial,
+                    with_response=False,
+                )
+                self.write_failures += 0 if outcome.ok else 1
+            was = self.before.get(pid)
+            if was and was != line.get("verdict"):
+                changed.append((pid, was, str(line.get("verdict"))))
+        return changed
+
+
+def rescreen_worker(source: object, as_of: date, write_back: bool = False, client: object = None) -> Rescreen:
+    """The batch worker: with the screening log on, stored answers in and the queue fed; with
+    `write_back`, each screening written to the FHIR server (ResearchSubject, Provenance)."""
+    if not enabled():
+        if write_back:
+            from common.errors import UsageError
+
+            raise UsageError("--write-back needs the screening log (PRESCREEN_SCREENING_LOG is off)")
+        return Rescreen(source, as_of, None)
+    try:
+        store = open_store()
+        worker = Rescreen(source, as_of, store)
+        if write_back:
+            from writeback import Writer
+
+            worker.writer = Writer(client or source.client)
+        worker.before = store.latest_verdicts(worker.trial.id)
+        return worker
+    except StoreError as e:
+        from common.errors import AppError
+
+        raise AppError(f"{e} (PRESCREEN_SCREENING_LOG=off screens without it)") from None
+
+
+def say_changes(changed: list[tuple[str, str, str]], with_answers: int, say: Callable[[str], None]) -> None:
+    if with_answers:
+        say(f"{with_answers} patients screened with their stored answers")
+    if not changed:
+        return
+    words = {"potentially_eligible": "potentially eligible", "needs_information": "needs information"}
+    say(f"verdict changed for {len(changed)} patients:")
+    for pid, was, now in changed:
+        say(f"  {pid}: {words.get(was, was)} -> {words.get(now, now)}")
+
+
+__all__ = ["Rescreen", "error_line", "one_line", "rescreen_worker", "say_changes"]
+
+
+def touched_since(client, since: str, types: list[str]) -> set[str]:
+    """Ids of the patients with a resource of these types (or their Patient resource) changed on
+    or after `since` (`_lastUpdated`): whom a record change may have re-decided."""
+    from fhir_ingest.records import patient_id_of
+
+    touched: set[str] = set()
+    for rtype in dict.fromkeys(["Patient", *types]):
+        for r in client.search(rtype, {"_lastUpdated": f"ge{since}", "_count": "200"}):
+            pid = r.get("id") if rtype == "Patient" else patient_id_of(r)
+            if pid:
+                touched.add(str(pid))
+    return touched
+
+
+def last_batch_start(trial_id: str) -> str | None:
+    """When the previous batch run recorded in the screening log started (for --since last)."""
+    if not enabled():
+        return None
+    runs = [e for e in open_store().trail() if e.action == "batch_run" and e.trial == trial_id]
+    return str(runs[-1].detail["started"]) if runs else None

@@ -1,0 +1,164 @@
+"""`prescreen queue` (the coordinator's queue) and `prescreen audit --patient ID` (the trail).
+
+  prescreen queue [--since DATE] [--until DATE] [--csv FILE|-] [--as USER]
+  prescreen audit --patient ID [--as USER] [--json]
+
+Both read the screening log (PRESCREEN_DB_URL, else SQLite in the state directory). Looking at
+the queue, exporting it, and reading a patient's trail are themselves recorded in the trail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+
+from common.errors import AppError, UsageError
+from common.options import parse_date
+from eligibility import load_trial
+from screening_log import Store, StoreError, enabled, queue
+from screening_log.db import describe
+
+
+def _user(args: argparse.Namespace) -> str:
+    if args.as_user:
+        return args.as_user
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _store() -> Store:
+    if not enabled():
+        raise AppError("the screening log is off (PRESCREEN_SCREENING_LOG=off)")
+    try:
+        return Store()
+    except StoreError as e:
+        raise AppError(str(e)) from None
+
+
+def register(subparsers) -> None:
+    q = subparsers.add_parser(
+        "queue",
+        help="the coordinator's queue: patients by state, from every channel",
+        description="Lists each patient's latest screening (chat, portal, batch) by state: potentially "
+        "eligible (awaiting the study team), needs information (what is missing and whom to ask), ruled "
+        "out (and why). Reads the screening log ($PRESCREEN_DB_URL, else SQLite in $PRESCREEN_STATE_DIR).",
+    )
+    q.add_argument("--since", metavar="DATE", help="screenings finished on or after DATE (YYYY-MM-DD)")
+    q.add_argument("--until", metavar="DATE", help="screenings finished on or before DATE")
+    q.add_argument("--csv", metavar="FILE", help="export as CSV to FILE ('-' for stdout)")
+    q.add_argument("--as", dest="as_user", metavar="USER", help="who is looking (for the audit trail)")
+    q.set_defaults(func=cmd_queue)
+
+    a = subparsers.add_parser(
+        "audit",
+        help="who looked at a patient's eligibility, and what they said",
+        description="Prints the audit trail of one patient: every screening, answer, correction, "
+        "invitation, export and write-back, with who (token subject and role), when and from which channel.",
+    )
+    a.add_argument("--patient", required=True, metavar="ID")
+    a.add_argument("--json", action="store_true", help="one JSON object per event")
+    a.add_argument("--as", dest="as_user", metavar="USER", help="who is looking (for the audit trail)")
+    a.set_defaults(func=cmd_audit)
+
+
+def cmd_queue(args: argparse.Namespace) -> int:
+    since = parse_date(args.since, "--since") if args.since else None
+    until = parse_date(args.until, "--until") if args.until else None
+    if since and until and until < since:
+        raise UsageError("--until is before --since")
+    trial = load_trial()
+    store = _store()
+    rows = queue.entries(store, trial, since, until)
+    user = _user(args)
+    period = {k: v for k, v in (("since", args.since), ("until", args.until)) if v}
+    if args.csv:
+        data = queue.to_csv(rows)
+        if args.csv == "-":
+            sys.stdout.write(data)
+        else:
+            path = Path(args.csv)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+                    f.write(data)
+            except OSError as e:
+                raise AppError(f"cannot write {path}: {e.strerror}") from None
+            print(f"prescreen queue: {len(rows)} patients written to {path}", file=sys.stderr)
+        # An export takes patient data out of the system: one event per patient it names.
+        for e in rows:
+            store.audit(
+                subject=user,
+                role="coordinator",
+                action="export",
+                channel="cli",
+                patient=e.patient,
+                trial=trial.id,
+                detail={"what": "queue csv", **period},
+            )
+        return 0
+    sys.stdout.write(queue.text(rows))
+    store.audit(
+        subject=user,
+        role="coordinator",
+        action="queue_viewed",
+        channel="cli",
+        trial=trial.id,
+        detail={"patients": len(rows), **period},
+    )
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    store = _store()
+    events = store.trail(args.patient)
+    user = _user(args)
+    if not events:
+        print(
+            f"prescreen audit: nothing recorded for patient {args.patient} in {describe(store.db.url)}",
+            file=sys.stderr,
+        )
+    for e in events:
+        if args.json:
+            print(
+                json.dumps(
+                    {
+                        "at": e.at.isoformat(),
+                        "subject": e.subject,
+                        "role": e.role,
+                        "patient": e.patient,
+                        "trial": e.trial,
+                        "action": e.action,
+                        "channel": e.channel,
+                        "detail": e.detail,
+                    },
+                    ensure_ascii=False,
+                    sort_keys=True,
+                )
+            )
+        else:
+            detail = ", ".join(f"{k}={_short(v)}" for k, v in sorted(e.detail.items()))
+            print(
+                f"{e.at.isoformat(timespec='seconds')}  {e.role}:{e.subject}  via {e.channel}  {e.action}"
+                + (f"  {detail}" if detail else "")
+            )
+    store.audit(
+        subject=user,
+        role="coordinator",
+        action="audit_viewed",
+        channel="cli",
+        patient=args.patient,
+        detail={},
+    )
+    return 0
+
+
+def _short(v: object) -> str:
+    if isinstance(v, list):
+        return "[" + ",".join(str(x) for x in v) + "]"
+    return str(v)
