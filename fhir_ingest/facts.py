@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from fhir_ingest.records import READ_TYPES
 from fhir_ingest.units import factor_for, quantity_unit
 
 LOINC = "http://loinc.org"
@@ -929,18 +930,8 @@ def extract(resources: list[dict], as_of: date) -> Facts:
     return facts
 
 
-FACT_TYPES = frozenset(
-    {
-        "Patient",
-        "Condition",
-        "MedicationRequest",
-        "MedicationStatement",
-        "MedicationAdministration",
-        "Medication",
-        "AllergyIntolerance",
-        "DiagnosticReport",
-    }
-)
+# Every resource of these types is read; Observations only when their code is one we know.
+FACT_TYPES = READ_TYPES - {"Observation"}
 
 
 def is_used(resource: dict) -> bool:

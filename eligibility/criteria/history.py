@@ -16,6 +16,18 @@ def _unknown(reason: str, conds: list[ConditionFact]) -> Outcome:
     return Outcome("unknown", reason, [cond_evidence(c) for c in conds])
 
 
+def _history(
+    fails: list[ConditionFact], asks: list[ConditionFact], *, fail: str, ask: str, topic: str
+) -> Outcome:
+    """A history criterion: a matching entry fails, a doubtful one asks, and with neither it is asked
+    all the same (absence from the record proves nothing about the history)."""
+    if fails:
+        return Outcome("fail", fail, [cond_evidence(c) for c in fails])
+    if asks:
+        return _unknown(ask, asks)
+    return Outcome("unknown", f"{ASK} about {topic}")
+
+
 @evaluator("other_malignancy")
 def other_malignancy(ctx: Ctx) -> Outcome:
     papillary = ctx.vs("papillary_thyroid_morphology")
@@ -41,16 +53,15 @@ def other_malignancy(ctx: Ctx) -> Outcome:
             asks.append(c)
         else:
             fails.append(c)
-    if fails:
-        c = fails[0]
-        return Outcome(
-            "fail",
-            f"another malignancy recorded ({c.codings[0].code if c.codings else c.text})",
-            [cond_evidence(x) for x in fails],
-        )
-    if asks:
-        return _unknown("a tumour entry that may be excepted or may be the ICC itself: ask", asks)
-    return Outcome("unknown", ASK + " about other cancers")
+    first = fails[0] if fails else None
+    shown = (first.codings[0].code if first.codings else first.text) if first else ""
+    return _history(
+        fails,
+        asks,
+        fail=f"another malignancy recorded ({shown})",
+        ask="a tumour entry that may be excepted or may be the ICC itself: ask",
+        topic="other cancers",
+    )
 
 
 @evaluator("tuberculosis")
@@ -65,14 +76,14 @@ def tuberculosis(ctx: Ctx) -> Outcome:
             fails.append(c)
         else:
             asks.append(c)
-    if fails:
-        return Outcome(
-            "fail", "active tuberculosis now or within the last year", [cond_evidence(c) for c in fails]
-        )
     asks += conditions_in(ctx, "tuberculosis_ask")
-    if asks:
-        return _unknown("tuberculosis history (latent, old or over a year ago): ask about treatment", asks)
-    return Outcome("unknown", ASK + " about tuberculosis")
+    return _history(
+        fails,
+        asks,
+        fail="active tuberculosis now or within the last year",
+        ask="tuberculosis history (latent, old or over a year ago): ask about treatment",
+        topic="tuberculosis",
+    )
 
 
 @evaluator("autoimmune")
@@ -90,11 +101,13 @@ def autoimmune(ctx: Ctx) -> Outcome:
             fails.append(c)
         else:
             asks.append(c)
-    if fails:
-        return Outcome("fail", "active or suspected autoimmune disease", [cond_evidence(c) for c in fails])
-    if asks:
-        return _unknown("autoimmune history that may be inactive or an allowed exception: ask", asks)
-    return Outcome("unknown", ASK + " about autoimmune disease")
+    return _history(
+        fails,
+        asks,
+        fail="active or suspected autoimmune disease",
+        ask="autoimmune history that may be inactive or an allowed exception: ask",
+        topic="autoimmune disease",
+    )
 
 
 @evaluator("ild_pneumonitis")
@@ -106,11 +119,13 @@ def ild_pneumonitis(ctx: Ctx) -> Outcome:
             asks.append(c)
         else:
             fails.append(c)
-    if fails:
-        return Outcome("fail", "interstitial lung disease in the history", [cond_evidence(c) for c in fails])
-    if asks:
-        return _unknown("pneumonitis or unspecified ILD: ask whether it needed oral or IV steroids", asks)
-    return Outcome("unknown", ASK + " about ILD or pneumonitis")
+    return _history(
+        fails,
+        asks,
+        fail="interstitial lung disease in the history",
+        ask="pneumonitis or unspecified ILD: ask whether it needed oral or IV steroids",
+        topic="ILD or pneumonitis",
+    )
 
 
 @evaluator("recent_bleeding")
@@ -118,27 +133,29 @@ def recent_bleeding(ctx: Ctx) -> Outcome:
     window = ctx.windows["bleeding"]
     recent = [c for c in conditions_in(ctx, "bleeding") if ctx.in_window(c.date, window)]
     fails = [c for c in recent if not c.suspected]
-    if fails:
-        return Outcome(
-            "fail", f"clinically significant bleeding within {window} days", [cond_evidence(c) for c in fails]
-        )
     asks = [c for c in recent if c.suspected] + [
         c for c in conditions_in(ctx, "bleeding_ask") if ctx.in_window(c.date, window)
     ]
-    if asks:
-        return _unknown(f"a bleeding symptom within {window} days: ask whether clinically significant", asks)
-    return Outcome("unknown", ASK + f" about bleeding in the last {window} days")
+    return _history(
+        fails,
+        asks,
+        fail=f"clinically significant bleeding within {window} days",
+        ask=f"a bleeding symptom within {window} days: ask whether clinically significant",
+        topic=f"bleeding in the last {window} days",
+    )
 
 
 @evaluator("substance_abuse")
 def substance_abuse(ctx: Ctx) -> Outcome:
     hits = conditions_in(ctx, "substance_abuse")
     fails = [c for c in hits if not c.suspected]
-    if fails:
-        return Outcome("fail", "history of substance abuse or dependence", [cond_evidence(c) for c in fails])
     asks = [c for c in hits if c.suspected] + [
         c for c in conditions_in(ctx, "substance_ask") if c not in hits
     ]
-    if asks:
-        return _unknown("substance use recorded without abuse or dependence: ask", asks)
-    return Outcome("unknown", ASK + " about alcohol or drug abuse")
+    return _history(
+        fails,
+        asks,
+        fail="history of substance abuse or dependence",
+        ask="substance use recorded without abuse or dependence: ask",
+        topic="alcohol or drug abuse",
+    )
