@@ -16,7 +16,13 @@ from common.errors import EXIT_INTERRUPTED, AppError
 from fhir_ingest.errors import IngestError
 
 # Modules with a `register(subparsers)` adding their commands.
-COMMAND_MODULES: tuple[str, ...] = ("bot.cli.check", "batch.command", "bot.cli.serve", "bot.cli.token")
+COMMAND_MODULES: tuple[str, ...] = (
+    "bot.cli.check",
+    "batch.command",
+    "bot.cli.serve",
+    "bot.cli.token",
+    "bot.cli.invite",
+)
 
 
 def version() -> str:
