@@ -22,6 +22,8 @@ FHIR_REFERENCE = re.compile(
     r"Encounter|Immunization|DocumentReference)/[A-Za-z0-9\-.]{1,64}"
 )
 VERDICT_LINE = re.compile(r"^\s*(Verdict:|结论[:：]).*$", re.MULTILINE)
+# "(yes / no / not sure)" after a question: the page shows answer buttons instead.
+ANSWER_FORMAT = re.compile(r"\s*[(（][^()（）]*/[^()（）]*[)）]\s*$")
 
 
 @lru_cache(maxsize=1)
@@ -105,6 +107,7 @@ def view(turns: list[dict[str, Any]], lang: str) -> dict[str, Any]:
             continue
         item: dict[str, Any] = {"who": "bot", "text": t.get("text", "")}
         if t.get("q"):
+            item["text"] = ANSWER_FORMAT.sub("", item["text"])
             item["question"] = {
                 "choices": _choices(t["q"], lang),
                 "help": strings.help_text(lang, t["q"]),

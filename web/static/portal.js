@@ -70,10 +70,10 @@
   function render(state, focusNew) {
     var items = state.items || [];
     if (items.length < shown) { log.textContent = ""; shown = 0; }
-    var firstNew = null;
+    var lastNew = null;  // focus goes to the newest bot message: the question to answer
     for (var i = shown; i < items.length; i++) {
       var el = addMessage(items[i]);
-      if (!firstNew && items[i].who === "bot") { firstNew = el; }
+      if (items[i].who === "bot") { lastNew = el; }
     }
     shown = items.length;
     if (state.result) { showResult(state.result); return; }
@@ -99,7 +99,7 @@
       helpToggle.hidden = true;
     }
     area.hidden = paused;
-    if (focusNew && firstNew) { firstNew.focus(); }
+    if (focusNew && lastNew) { lastNew.focus(); }
   }
 
   function send(text, shownAs) {
