@@ -136,7 +136,9 @@ def clinician(lang: str) -> str:
         f'<div class="bar"><h1 id="chat-h">{escape(s["chat_heading"])}</h1>'
         f'<span id="who" class="who"></span><button type="button" id="signout" class="quiet">'
         f'{escape(s["signout"])}</button></div>'
-        f'<div id="log" class="log" aria-label="{escape(s["log_label"])}" aria-live="polite"></div>'
+        # Focusable: the log scrolls, and keyboard users must be able to scroll it (axe).
+        f'<div id="log" class="log" role="log" tabindex="0" aria-label="{escape(s["log_label"])}" '
+        'aria-live="polite"></div>'
         '<p id="status" class="status" role="status"></p>'
         '<form id="message-form" class="free" autocomplete="off">'
         f'<label for="message">{escape(s["message_label"])}</label>'
