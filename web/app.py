@@ -238,6 +238,10 @@ def create_app(cfg: WebConfig, name: str = "prescreen_web") -> Sanic:
             if not store.turns(convo):
                 try:
                     turns = await talk(session, strings.portal(session.lang)["start_message"])
+                    if session.lang != "en" and not any("q" in t or "verdict" in t for t in turns):
+                        # A chat that does not understand this language yet: start in English
+                        # rather than not at all (the page's own words stay in the language).
+                        turns = await talk(session, strings.portal("en")["start_message"])
                 except (UpstreamDown, ValueError):
                     return _api_error(session.lang, "error", 503)
                 if not any("q" in t or "verdict" in t for t in turns):

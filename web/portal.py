@@ -23,6 +23,7 @@ FHIR_REFERENCE = re.compile(
 )
 VERDICT_LINE = re.compile(r"^\s*(Verdict:|结论[:：]).*$", re.MULTILINE)
 # "(yes / no / not sure)" after a question: the page shows answer buttons instead.
+CJK = re.compile(r"[\u4e00-\u9fff]")
 ANSWER_FORMAT = re.compile(r"\s*[(（][^()（）]*/[^()（）]*[)）]\s*$")
 
 
@@ -62,10 +63,17 @@ def turns_from_replies(replies: Any, patient: str) -> list[dict[str, Any]]:
     return out
 
 
-def _choices(qid: str, lang: str) -> list[dict[str, str]]:
-    s = strings.portal(lang)
+def chat_language(text: str) -> str:
+    """The language the bot asked in (Chinese characters or not): answers are sent in it."""
+    return "zh" if CJK.search(text) else "en"
+
+
+def _choices(qid: str, lang: str, send_lang: str) -> list[dict[str, str]]:
+    """Answer buttons: labelled in the page's language, sending words in the bot's language
+    (a Chinese page over a chat that still asks in English sends "yes", not "是")."""
+    s, said = strings.portal(lang), strings.portal(send_lang)
     q = question_kinds().get(qid) or {}
-    unsure = {"label": s["not_sure"], "send": s["send_not_sure"]}
+    unsure = {"label": s["not_sure"], "send": said["send_not_sure"]}
     if q.get("type") == "choice":
         return [{"label": c.replace("_", " "), "send": c.replace("_", " ")} for c in q.get("choices", [])] + [
             unsure
@@ -73,8 +81,8 @@ def _choices(qid: str, lang: str) -> list[dict[str, str]]:
     if q.get("type") == "number":
         return [unsure]
     return [
-        {"label": s["answer_yes"], "send": s["send_yes"]},
-        {"label": s["answer_no"], "send": s["send_no"]},
+        {"label": s["answer_yes"], "send": said["send_yes"]},
+        {"label": s["answer_no"], "send": said["send_no"]},
         unsure,
     ]
 
@@ -109,7 +117,7 @@ def view(turns: list[dict[str, Any]], lang: str) -> dict[str, Any]:
         if t.get("q"):
             item["text"] = ANSWER_FORMAT.sub("", item["text"])
             item["question"] = {
-                "choices": _choices(t["q"], lang),
+                "choices": _choices(t["q"], lang, chat_language(item["text"])),
                 "help": strings.help_text(lang, t["q"]),
                 "left": _left_text(t.get("left"), lang),
                 "number": (question_kinds().get(t["q"]) or {}).get("type") == "number",

@@ -246,4 +246,15 @@ def test_chinese_pages(web, visit):
     page.get_by_role("link", name="English").click()  # the language switch
     assert page.locator("h1").inner_text() == EN["notice_heading"]
     page.get_by_role("link", name="中文").click()
-    assert page.get_by_role("button", name=zh["agree"]).is_visible()
+    page.get_by_role("button", name=zh["agree"]).click()
+    page.locator("#choices button").first.wait_for()
+    wait_idle(page)
+    # The page speaks Chinese; its answer buttons work whatever language the chat asks in.
+    assert page.locator("#progress").inner_text().startswith("大约")
+    assert page.get_by_role("button", name=zh["help_button"]).is_visible()
+    asked = page.locator("#log .msg.bot").count()
+    page.get_by_role("button", name=zh["not_sure"]).click()
+    wait_idle(page)
+    assert page.locator("#log .msg.bot").count() > asked
+    assert page.locator("#choices button").count() > 0 or page.locator("#result").is_visible()
+    shot(page, "portal-360-zh-question")

@@ -57,3 +57,14 @@ def test_number_question_keeps_free_text():
     )
     q = page["items"][0]["question"]
     assert q["number"] and [c["label"] for c in q["choices"]] == [EN["not_sure"]]
+
+
+def test_buttons_send_words_in_the_language_the_bot_asked_in():
+    zh = strings.portal("zh")
+    asked_en = view([{"who": "bot", "text": "Have you ever had HIV?", "q": "hiv"}], "zh")
+    asked_zh = view([{"who": "bot", "text": "您是否感染过HIV？", "q": "hiv"}], "zh")
+    en_buttons = asked_en["items"][0]["question"]["choices"]
+    zh_buttons = asked_zh["items"][0]["question"]["choices"]
+    assert [b["label"] for b in en_buttons] == [zh["answer_yes"], zh["answer_no"], zh["not_sure"]]
+    assert [b["send"] for b in en_buttons] == ["yes", "no", "not sure"]
+    assert [b["send"] for b in zh_buttons] == [zh["send_yes"], zh["send_no"], zh["send_not_sure"]]
