@@ -12,7 +12,7 @@ from html import escape
 
 from web import strings
 
-ASSET_VERSION = "1"  # bump when static files change, so cached copies are not reused
+ASSET_VERSION = "2"  # bump when static files change, so cached copies are not reused
 
 
 def _json_block(data: object) -> str:
