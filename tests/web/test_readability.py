@@ -23,9 +23,7 @@ KNOWN_HARD_QUESTIONS = {
     "platinum_allergy",
     "autoimmune",
     "recent_bleeding",
-    "tissue_available",
     "ild_pneumonitis",
-    "tb_ever",
     "ecog_activity",
 }
 
