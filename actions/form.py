@@ -22,6 +22,7 @@ from rasa_sdk.types import DomainDict
 from actions import answer_log, render
 from actions.common import bot_text, latest_intent
 from actions.interpret import Reply, interpret, interpret_checklist
+from actions.page_payload import page_payload
 from actions.screening import ASKED, FOCUS, LAST_QUESTION, REQUESTED, Screening, caller_of
 from actions.vocab import CHECKLIST, vocab
 from fhir_ingest.errors import IngestError
@@ -121,7 +122,11 @@ class ValidateScreeningForm(FormValidationAction):
         items = s.checklist_items(report) if nxt == CHECKLIST else []
         text = render.question(nxt, s, items)
         dispatcher.utter_message(
-            **bot_text(f"{taken.hint}\n{text}" if taken.hint else text, **question_payload(nxt, s, items))
+            **bot_text(
+                f"{taken.hint}\n{text}" if taken.hint else text,
+                **question_payload(nxt, s, items),
+                **page_payload(s, report, plan),  # the web pages' progress and criteria panel
+            )
         )
         asked = list(tracker.get_slot(ASKED) or [])
         if not asked or asked[-1] != nxt:

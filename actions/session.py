@@ -28,6 +28,7 @@ from actions.common import (
     screening_or_say,
 )
 from actions.interpret import yes_no
+from actions.page_payload import page_payload
 from actions.records import source_description
 from actions.screening import (
     CLOSED,
@@ -146,7 +147,10 @@ async def finish(dispatcher: CollectingDispatcher, tracker: Tracker, stopped: bo
         remaining = len(dataclasses.replace(s, go_on=True, focus=None).plan(report))
     dispatcher.utter_message(
         **bot_text(
-            render.finish(report, s, remaining, stopped=stopped), verdict=report.verdict, patient=s.patient_id
+            render.finish(report, s, remaining, stopped=stopped),
+            verdict=report.verdict,
+            patient=s.patient_id,
+            **page_payload(s, report),  # the clinician page's criteria panel
         )
     )
     trouble = await answer_log.finished(tracker, s, report)

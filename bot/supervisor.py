@@ -125,6 +125,10 @@ class StackConfig:
     api_token: str | None = None  # tests only: Rasa's HTTP API, behind this token
     log_dir: Path = field(default_factory=lambda: state_dir() / "logs")
     extra_env: dict[str, str] = field(default_factory=dict)
+    # The web front (web/): pages and the public webhook on this port, forwarding to Rasa
+    # (rasa_port, then internal) or to `web_upstreams` (e.g. a load balancer) when given.
+    web_port: int | None = None
+    web_upstreams: tuple[str, ...] = ()
 
 
 class Stack:
@@ -152,7 +156,8 @@ class Stack:
         return proc
 
     def _check_ports(self) -> None:
-        for port in (self.cfg.rasa_port, self.cfg.action_port):
+        web = [self.cfg.web_port] if self.cfg.web_port else []
+        for port in (self.cfg.rasa_port, self.cfg.action_port, *web):
             with socket.socket() as sock:
                 try:
                     sock.bind((self.cfg.host, port))
@@ -220,10 +225,37 @@ class Stack:
         try:
             self._wait(actions, f"http://{self.cfg.host}:{self.cfg.action_port}/health", "action server")
             self._wait(rasa, f"{self.rasa_url}/webhooks/prescreen/", "Rasa server")
+            if self.cfg.web_port:
+                self.start_web()
         except BaseException:  # a failed start or Ctrl-C while waiting: leave nothing running
             self.stop()
             raise
         return self
+
+    # --- the web front (issue 13) -----------------------------------------------------------
+    @property
+    def web_url(self) -> str:
+        return f"http://{self.cfg.host}:{self.cfg.web_port}"
+
+    @property
+    def public_webhook(self) -> str:
+        """The webhook clients use: the web front's when it runs, else Rasa's own."""
+        return f"{self.web_url}/webhooks/prescreen/webhook" if self.cfg.web_port else self.webhook
+
+    def start_web(self) -> subprocess.Popen:
+        """The web front (python -m web.server, app venv) on web_port, forwarding the webhook."""
+        upstreams = ",".join(self.cfg.web_upstreams or (self.rasa_url,))
+        env = quiet_env(
+            {
+                "PRESCREEN_TOKEN_SECRET": token_secret(),  # the front signs patient tokens
+                "PRESCREEN_RASA_UPSTREAMS": upstreams,
+                **self.cfg.extra_env,
+            }
+        )
+        cmd = [sys.executable, "-m", "web.server", "--host", self.cfg.host, "--port", str(self.cfg.web_port)]
+        web = self._spawn("web", cmd, env)
+        self._wait(web, f"{self.web_url}/healthz", "web front")
+        return web
 
     def _wait(self, proc: subprocess.Popen, url: str, what: str) -> None:
         deadline = time.monotonic() + START_TIMEOUT

@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot.cli.serve",
     "bot.cli.token",
     "bot.cli.queue",
+    "bot.cli.invite",
 )
 
 

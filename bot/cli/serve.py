@@ -31,12 +31,23 @@ def _hold(stack: Stack) -> int:
 
 
 def _how_to_chat(stack: Stack) -> str:
+    hook = stack.public_webhook
     return (
-        f"Chat over HTTP: POST {stack.webhook}\n"
+        f"Chat over HTTP: POST {hook}\n"
         "  TOKEN=$(.venv/bin/prescreen token --role clinician --user $USER)\n"
         f'  curl -s -H "Authorization: Bearer $TOKEN" -d \'{{"message": "pre-screen patient ID"}}\' '
-        f"{stack.webhook}\n"
-        f"or in a terminal: .venv/bin/python -m bot.terminal_chat --url {stack.webhook}"
+        f"{hook}\n"
+        f"or in a terminal: .venv/bin/python -m bot.terminal_chat --url {hook}"
+    )
+
+
+def _where_to_open(stack: Stack) -> str:
+    """The web pages (issue 13): the clinician page and how to invite a patient."""
+    return (
+        f"Clinician page: {stack.web_url}/clinician (sign in with a token from "
+        "`.venv/bin/prescreen token --role clinician --user $USER`)\n"
+        f"Patient intake page: `.venv/bin/prescreen invite --patient ID --port {stack.cfg.web_port}` "
+        "prints a one-time link"
     )
 
 
@@ -49,8 +60,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         fhir_base=args.fhir_base,
         fhir_dir=args.fhir_dir,
         as_of=args.as_of,
-        rasa_port=args.port,
+        rasa_port=args.rasa_port,
         action_port=args.action_port,
+        web_port=args.port,
     )
     if getattr(args, "write_back", False):
         if args.fhir_dir or not (args.fhir_base or os.environ.get("PRESCREEN_FHIR_BASE")):
@@ -66,10 +78,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise AppError(str(e)) from None
     try:
         print(
-            f"prescreen: assistant on {stack.rasa_url} (actions on port {cfg.action_port}); "
-            f"logs in {cfg.log_dir}. Ctrl-C stops."
+            f"prescreen: assistant on {stack.web_url} (Rasa on port {cfg.rasa_port}, actions on port "
+            f"{cfg.action_port}); logs in {cfg.log_dir}. Ctrl-C stops."
         )
         print(_how_to_chat(stack))
+        print(_where_to_open(stack))
         return _hold(stack)
     finally:
         stack.stop()
@@ -88,7 +101,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     stack = Stack(
         StackConfig(
-            fhir_dir=str(demo_folder()), as_of=DEMO_AS_OF, rasa_port=args.port, action_port=args.action_port
+            fhir_dir=str(demo_folder()),
+            as_of=DEMO_AS_OF,
+            rasa_port=args.rasa_port,
+            action_port=args.action_port,
+            web_port=args.port,
         )
     )
     try:
@@ -96,19 +113,34 @@ def cmd_demo(args: argparse.Namespace) -> int:
     except StackError as e:
         raise AppError(str(e)) from None
     try:
-        print(f"Assistant ready on {stack.rasa_url} (logs in {stack.cfg.log_dir}).")
+        print(f"Assistant ready on {stack.web_url} (logs in {stack.cfg.log_dir}).")
         print(f"Synthetic patients: {', '.join(patients[:40])}{' ...' if len(patients) > 40 else ''}")
         print(_how_to_chat(stack))
         token = issue("clinician", user="demo")
+        print(_demo_pages(stack, token))
         if args.no_chat:
             print("Ctrl-C stops.")
             return _hold(stack)
         if sys.stdin.isatty() and sys.stdout.isatty():
-            return run(stack.webhook, token)
+            return run(stack.public_webhook, token)
         # No terminal to chat in (CI, a pipe): show a short sample conversation, then stop.
-        return _sample(stack.webhook, token)
+        return _sample(stack.public_webhook, token)
     finally:
         stack.stop()
+
+
+def _demo_pages(stack: Stack, token: str) -> str:
+    """Where to open the pages: the clinician page with a demo token, a demo patient's invite."""
+    from bot.cli.invite import invite_url
+
+    return (
+        f"Open the clinician page: {stack.web_url}/clinician\n"
+        f"  sign in with this demo token (valid 12 h): {token}\n"
+        f"  (or make one: .venv/bin/prescreen token --role clinician --user $USER)\n"
+        f"Open the patient intake page of {DEMO_PATIENT} (one-time link, 72 h):\n"
+        f"  {invite_url(DEMO_PATIENT, port=stack.cfg.web_port)}\n"
+        f"  (more: .venv/bin/prescreen invite --patient icc-002 --port {stack.cfg.web_port})"
+    )
 
 
 def _sample(url: str, token: str) -> int:
@@ -125,7 +157,13 @@ def _sample(url: str, token: str) -> int:
 
 def _ports(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--port", type=int, default=5005, help="Rasa server port on 127.0.0.1 (default %(default)s)"
+        "--port",
+        type=int,
+        default=5005,
+        help="port of the chat webhook and the web pages on 127.0.0.1 (default %(default)s)",
+    )
+    p.add_argument(
+        "--rasa-port", type=int, default=5006, help="internal Rasa server port (default %(default)s)"
     )
     p.add_argument("--action-port", type=int, default=5055, help="action server port (default %(default)s)")
 
