@@ -4,8 +4,10 @@ intake page holding a one-time code (never the patient id), stored for the runni
 from __future__ import annotations
 
 import argparse
+import getpass
 
-from common.errors import UsageError
+from common.errors import AppError, UsageError
+from common.options import add_command
 from fhir_ingest.records import is_valid_id
 
 DEFAULT_HOURS = 72.0
@@ -24,14 +26,31 @@ def invite_url(patient: str, hours: float = DEFAULT_HOURS, lang: str = "en", por
     return f"{public_url(port or DEFAULT_PORT)}/portal/i/{code}"
 
 
+def record_invitation(patient: str, hours: float, lang: str, who: str) -> None:
+    """The invitation goes into the audit trail (who invited which patient, when, for how long)."""
+    from screening_log import StoreError, enabled, open_store
+
+    if not enabled():
+        return
+    try:
+        open_store().audit(
+            subject=who, role="coordinator", action="invitation", channel="cli", patient=patient,
+            trial="NCT03951597", detail={"hours": hours, "lang": lang},
+        )
+    except StoreError as e:
+        raise AppError(f"the invitation is made, but the audit trail was not updated: {e}") from None
+
+
 def cmd_invite(args: argparse.Namespace) -> int:
-    print(invite_url(args.patient, args.hours, args.lang, args.port))
+    url = invite_url(args.patient, args.hours, args.lang, args.port)
+    record_invitation(args.patient, args.hours, args.lang, args.as_user or getpass.getuser())
+    print(url)
     return 0
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "invite",
+    p = add_command(
+        subparsers, "invite", cmd_invite,
         help="print the URL of a patient's intake page (one-time code)",
         description="Prints the URL of the patient's intake page on the running assistant. The URL holds "
         "a one-time code, never the patient id; opening it and agreeing starts a patient session. "
@@ -47,4 +66,4 @@ def register(subparsers) -> None:
     )
     p.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the pages (default en)")
     p.add_argument("--port", type=int, default=None, help="the front's port (default 5005)")
-    p.set_defaults(func=cmd_invite)
+    p.add_argument("--as", dest="as_user", metavar="USER", help="who invites (for the audit trail)")

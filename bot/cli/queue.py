@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from common.errors import AppError, UsageError
-from common.options import parse_date
+from common.options import add_command, parse_date
 from eligibility import load_trial
 from screening_log import Store, StoreError, enabled, queue
 from screening_log.db import describe
@@ -42,8 +42,8 @@ def _store() -> Store:
 
 
 def register(subparsers) -> None:
-    q = subparsers.add_parser(
-        "queue",
+    q = add_command(
+        subparsers, "queue", cmd_queue,
         help="the coordinator's queue: patients by state, from every channel",
         description="Lists each patient's latest screening (chat, portal, batch) by state: potentially "
         "eligible (awaiting the study team), needs information (what is missing and whom to ask), ruled "
@@ -53,18 +53,16 @@ def register(subparsers) -> None:
     q.add_argument("--until", metavar="DATE", help="screenings finished on or before DATE")
     q.add_argument("--csv", metavar="FILE", help="export as CSV to FILE ('-' for stdout)")
     q.add_argument("--as", dest="as_user", metavar="USER", help="who is looking (for the audit trail)")
-    q.set_defaults(func=cmd_queue)
 
-    a = subparsers.add_parser(
-        "audit",
+    a = add_command(
+        subparsers, "audit", cmd_audit,
         help="who looked at a patient's eligibility, and what they said",
         description="Prints the audit trail of one patient: every screening, answer, correction, "
         "invitation, export and write-back, with who (token subject and role), when and from which channel.",
     )
-    a.add_argument("--patient", required=True, metavar="ID")
+    a.add_argument("--patient", required=True, metavar="ID", help="the patient whose trail to show")
     a.add_argument("--json", action="store_true", help="one JSON object per event")
     a.add_argument("--as", dest="as_user", metavar="USER", help="who is looking (for the audit trail)")
-    a.set_defaults(func=cmd_audit)
 
 
 def cmd_queue(args: argparse.Namespace) -> int:

@@ -49,3 +49,23 @@ def test_bad_input_is_a_usage_error(tmp_path):
         out = run(tmp_path, *args)
         assert out.returncode == 2 and out.stdout == "", args
         assert len(out.stderr.strip().splitlines()) <= 3 and "Traceback" not in out.stderr
+
+
+def test_an_invitation_is_in_the_audit_trail(tmp_path):
+    from screening_log import open_store
+
+    out = run(
+        tmp_path,
+        "--patient",
+        "icc-002",
+        "--hours",
+        "5",
+        "--as",
+        "coordinator-li",
+        PRESCREEN_SCREENING_LOG="on",
+    )
+    assert out.returncode == 0, out.stderr
+    trail = open_store(f"sqlite:///{tmp_path / 'screening-log.sqlite3'}").trail("icc-002")
+    events = [e for e in trail if e.action == "invitation"]
+    assert len(events) == 1
+    assert events[0].subject == "coordinator-li" and events[0].role == "coordinator"
