@@ -7,6 +7,7 @@ import csv
 import io
 import os
 import subprocess
+import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -253,7 +254,8 @@ def test_batch_since_rescreens_touched_patients_and_writes_back(
         return done
 
     run_batch("first")
-    before_change = datetime.now(timezone.utc) - timedelta(seconds=2)
+    time.sleep(1.5)  # the first run's own writes (and the patients' creation) stay before `since`
+    before_change = datetime.now(timezone.utc) - timedelta(seconds=0.5)
     put(_own_patient("answers-since-1", 50)[2])  # new labs: platelets 50 rule the patient out
     again = run_batch("since", "--since", before_change.isoformat())
     lines = (tmp_path / "since.jsonl").read_text().splitlines()
