@@ -16,14 +16,22 @@ DEMO_PATIENT = "icc-001"
 
 
 def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt  # SIGTERM too stops the servers cleanly (the finally blocks below)
+    raise KeyboardInterrupt  # SIGTERM and SIGHUP too stop the servers cleanly (the finally blocks below)
+
+
+def _on_signals() -> None:
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _interrupt)
 
 
 def _hold(stack: Stack) -> int:
+    """Watch the parts until interrupted: a part that exits is restarted; one that keeps
+    exiting stops the service (exit 1) with the reason on stderr."""
+    say = lambda m: print(m, file=sys.stderr)  # noqa: E731
     try:
-        while all(p.poll() is None for p in stack.procs):
+        while stack.supervise(say=say):
             time.sleep(1)
-        print("prescreen: a server exited; see the logs in " + str(stack.cfg.log_dir), file=sys.stderr)
+        print("prescreen: a part keeps failing; see the logs in " + str(stack.cfg.log_dir), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 0
@@ -50,17 +58,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
         as_of=args.as_of,
         rasa_port=args.port,
         action_port=args.action_port,
+        replicas=args.replicas,
+        tracker_url=args.tracker_url,
+        lock_url=args.lock_url,
     )
     stack = Stack(cfg)
-    signal.signal(signal.SIGTERM, _interrupt)
+    _on_signals()
     try:
         stack.start()
     except StackError as e:
         raise AppError(str(e)) from None
     try:
         print(
-            f"prescreen: assistant on {stack.rasa_url} (actions on port {cfg.action_port}); "
-            f"logs in {cfg.log_dir}. Ctrl-C stops."
+            f"prescreen: assistant on http://{cfg.host}:{cfg.rasa_port} ({cfg.replicas} Rasa server(s), "
+            f"conversations in {stack.tracker.describe() if stack.tracker else '?'}; "
+            f"health at /health); logs in {cfg.log_dir}. Ctrl-C stops."
         )
         print(_how_to_chat(stack))
         return _hold(stack)
@@ -78,7 +90,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"prescreen demo: synthetic cohort in {demo_folder()} ({len(patients)} patients), "
         f"as of {DEMO_AS_OF}. Starting the assistant..."
     )
-    signal.signal(signal.SIGTERM, _interrupt)
+    _on_signals()
     stack = Stack(
         StackConfig(
             fhir_dir=str(demo_folder()), as_of=DEMO_AS_OF, rasa_port=args.port, action_port=args.action_port
@@ -89,7 +101,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     except StackError as e:
         raise AppError(str(e)) from None
     try:
-        print(f"Assistant ready on {stack.rasa_url} (logs in {stack.cfg.log_dir}).")
+        print(f"Assistant ready on http://127.0.0.1:{stack.public_port} (logs in {stack.cfg.log_dir}).")
         print(f"Synthetic patients: {', '.join(patients[:40])}{' ...' if len(patients) > 40 else ''}")
         print(_how_to_chat(stack))
         token = issue("clinician", user="demo")
@@ -116,9 +128,16 @@ def _sample(url: str, token: str) -> int:
     return 0
 
 
+def _replicas(value: str) -> int:
+    n = int(value)
+    if not 1 <= n <= 16:
+        raise argparse.ArgumentTypeError("between 1 and 16")
+    return n
+
+
 def _ports(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--port", type=int, default=5005, help="Rasa server port on 127.0.0.1 (default %(default)s)"
+        "--port", type=int, default=5005, help="the public chat port on 127.0.0.1 (default %(default)s)"
     )
     p.add_argument("--action-port", type=int, default=5055, help="action server port (default %(default)s)")
 
@@ -133,6 +152,20 @@ def register(subparsers) -> None:
     )
     add_source_options(serve)
     _ports(serve)
+    serve.add_argument(
+        "--replicas",
+        type=_replicas,
+        default=1,
+        help="Rasa servers behind the load balancer (default 1); more than one share a Redis lock store "
+        "($PRESCREEN_LOCK_URL, else a private redis-server on loopback)",
+    )
+    serve.add_argument(
+        "--tracker-url",
+        metavar="URL",
+        help="where conversations are kept: postgresql://user@host:port/db or sqlite:////path.db "
+        "(default $PRESCREEN_TRACKER_URL, else SQLite in the state directory)",
+    )
+    serve.add_argument("--lock-url", metavar="URL", help="redis://host:port/db (default $PRESCREEN_LOCK_URL)")
     add_verbose(serve)
     serve.set_defaults(func=cmd_serve)
 
