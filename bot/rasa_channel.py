@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.shared.core.events import UserUtteranceReverted
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -112,6 +113,19 @@ def _harden_app() -> None:
             app.ctx.prescreen_hardened = True
 
 
+async def _revert_turn(agent: Any, key: str) -> None:
+    """Undo a turn that failed half-way (Rasa's own UserUtteranceReverted): the tracker is as
+    before the message, so sending it again works once the action server is back, instead of
+    a conversation wedged on a half-run action."""
+    try:
+        async with agent.lock_store.lock(key):
+            tracker = await agent.processor.get_tracker(key)
+            tracker.update(UserUtteranceReverted())
+            await agent.processor.save_tracker(tracker)
+    except Exception as e:  # the 503 goes out anyway
+        logger.warning("could not revert the failed turn: %s", type(e).__name__)
+
+
 class PrescreenInput(InputChannel):
     def __init__(self) -> None:
         self.pending = PendingLoads()
@@ -172,7 +186,8 @@ class PrescreenInput(InputChannel):
             text = self.pending.take(key) or text
             messages = await turn(claims, text)
             if not messages:
-                logger.warning("a turn produced no reply (action server down?)")
+                logger.warning("a turn produced no reply (action server down?); turn reverted")
+                await _revert_turn(request.app.ctx.agent, key)
                 return _error(503, NO_REPLY, **{"Retry-After": "5"})
             if _is_loading(messages):
                 self.pending.put(key, text)
