@@ -263,6 +263,14 @@ class Stack:
                         f"port {port} on {self.cfg.host} is in use (another prescreen serve?)"
                     ) from None
 
+    def _profiled(self, name: str, cmd: list[str]) -> list[str]:
+        """Under $PRESCREEN_PROFILE_DIR (benchmarks/profile_turn.py) a Python part runs under
+        cProfile, its stats written there when it stops."""
+        folder = os.environ.get("PRESCREEN_PROFILE_DIR")
+        if not folder:
+            return cmd
+        return [cmd[0], "-m", "cProfile", "-o", str(Path(folder) / f"{name}.prof"), *cmd[1:]]
+
     def _spawn(self, part: Part) -> None:
         log = private_file(self.cfg.log_dir / f"{part.name}.log")
         self._logs.append(log)
@@ -351,7 +359,8 @@ class Stack:
         for i, port in enumerate(self.action_ports):
             cmd = [sys.executable, "-m", "actions.server", "--host", self.cfg.host, "--port", str(port)]
             probe = f"http://{self.cfg.host}:{port}/health"
-            self.parts.append(Part(_numbered("actions", i, self.cfg.replicas), cmd, env, probe))
+            name = _numbered("actions", i, self.cfg.replicas)
+            self.parts.append(Part(name, self._profiled(name, cmd), env, probe))
 
     def _add_rasas(self, model: Path, endpoints: Path, token: str, secret: str) -> None:
         assert self.tracker is not None
@@ -387,7 +396,8 @@ class Stack:
             if self.cfg.api_token and i == 0:
                 cmd += ["--enable-api", "--auth-token", self.cfg.api_token]
             probe = f"http://{self.cfg.host}:{port}/webhooks/prescreen/"
-            self.parts.append(Part(_numbered("rasa", i, self.cfg.replicas), cmd, env, probe))
+            name = _numbered("rasa", i, self.cfg.replicas)
+            self.parts.append(Part(name, self._profiled(name, cmd), env, probe))
 
     def _add_balancer(self) -> None:
         binary = nginx_binary()
