@@ -103,6 +103,9 @@ class RecordCache:
         self.wait = wait
         self._items: OrderedDict[str, tuple[float, PatientRecord]] = OrderedDict()
         self._loading: dict[str, asyncio.Task] = {}
+        # A background load that failed: its error answers the next turn (once, for a while),
+        # so a failing server is reported instead of "still loading" again and again.
+        self._failed: dict[str, tuple[float, BaseException]] = {}
         self._lock = threading.Lock()
         self._source: Any = None
         self.loads = 0  # how many times a source was asked (tests check the cache works)
@@ -118,6 +121,7 @@ class RecordCache:
             self._source = source
             self._items.clear()
         self._loading.clear()
+        self._failed.clear()
         REPORTS.clear()
 
     def _cached(self, patient_id: str) -> PatientRecord | None:
@@ -141,6 +145,9 @@ class RecordCache:
             record = await asyncio.to_thread(self.source().load, patient_id)
             self._store(patient_id, record)
             return record
+        except Exception as e:
+            self._failed[patient_id] = (time.monotonic(), e)
+            raise
         finally:
             self._loading.pop(patient_id, None)
 
@@ -152,6 +159,9 @@ class RecordCache:
             if hit is not None:
                 return hit
         task = self._loading.get(patient_id)
+        failed = self._failed.pop(patient_id, None)
+        if task is None and failed is not None and time.monotonic() - failed[0] < self.ttl:
+            raise failed[1]
         if task is None:
             task = asyncio.ensure_future(self._fetch(patient_id))
             task.add_done_callback(_consume)  # a load nobody waits for must not log "never retrieved"
@@ -160,6 +170,9 @@ class RecordCache:
             return await asyncio.wait_for(asyncio.shield(task), timeout=self.wait)
         except asyncio.TimeoutError:
             raise RecordLoading(patient_id) from None
+        except Exception:
+            self._failed.pop(patient_id, None)  # this caller saw the error: the next one retries
+            raise
 
     def is_loading(self, patient_id: str) -> bool:
         return patient_id in self._loading

@@ -41,12 +41,13 @@ def faulty(service_state, fhir_base, fhir_token):
 
 def test_operation_outcome_text_never_reaches_users_or_logs(faulty, service_state):
     stack, proxy = faulty
-    proxy.inject("503", times=50, path_regex=r"Observation", text=LEAK)
+    # 401 is not retried: the answer comes at once (a retried 503 would be "still loading")
+    proxy.inject("401", times=50, path_regex=r"Patient|Observation", text=LEAK)
     try:
         reply = texts(say(stack.webhook, clinician("dr-oo"), "pre-screen patient icc-001"))
-        assert "could not be loaded" in reply and "503" in reply
+        assert "could not be loaded" in reply and "HTTP 401" in reply
         patient_reply = texts(say(stack.webhook, issue("patient", patient="icc-001"), "start"))
-        assert "could not be loaded" in patient_reply and "503" not in patient_reply
+        assert "could not be loaded" in patient_reply and "401" not in patient_reply
         for secret in ("Wenbin", "ZS20260037", "31.2", "bilirubin", "OperationOutcome"):
             assert secret not in reply and secret not in patient_reply
         logs = "\n".join(p.read_text(errors="replace") for p in (service_state / "logs-fhir").glob("*.log"))
