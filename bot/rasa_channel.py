@@ -40,6 +40,33 @@ PENDING_SECONDS = 600.0  # how long a "record is loading" request waits for the 
 PENDING_MAX = 10_000
 
 
+def precompile_action_validation() -> None:
+    """Rasa checks every action server answer with `jsonschema.validate`, which first checks the
+    (large) events schema itself, on every call: the largest per-turn cost in a profile of our
+    turns (benchmarks/profile_turn.py). The same validation with the schema checked once."""
+    from jsonschema import validators
+    from rasa.core.actions import action as rasa_action
+
+    if getattr(rasa_action.RemoteAction, "_prescreen_precompiled", False):
+        return
+    schema = rasa_action.RemoteAction.action_response_format_spec()
+    cls = validators.validator_for(schema)
+    cls.check_schema(schema)
+    validator = cls(schema)
+    original = rasa_action.RemoteAction._validate_action_result
+
+    def validate(self: Any, result: dict[str, Any]) -> bool:
+        if validator.is_valid(result):
+            return True
+        return original(self, result)  # Rasa's own message and exception for a failure
+
+    rasa_action.RemoteAction._validate_action_result = validate
+    rasa_action.RemoteAction._prescreen_precompiled = True
+
+
+precompile_action_validation()
+
+
 class WholeMessageCollector(CollectingOutputChannel):
     """Collects each bot message whole: text, buttons and custom payload in one entry.
 
