@@ -68,3 +68,28 @@ def test_slow_record_answers_at_once_then_continues(faulty):
     time.sleep(7)
     later = texts(say(stack.webhook, token, "any news?"))
     assert "Patient icc-002" in later and "criteria settled" in later, later
+
+
+def test_check_on_stderr_withholds_server_diagnostics(faulty, fhir_token):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    stack, proxy = faulty
+    proxy.inject("401", times=5, path_regex=r"Patient", text=LEAK)
+    try:
+        exe = Path(sys.executable).parent / "prescreen"
+        env = dict(os.environ, PRESCREEN_FHIR_TOKEN=fhir_token)
+        out = subprocess.run(
+            [str(exe), "check", "icc-001", "--fhir-base", proxy.base_url, "--as-of", "2026-11-24"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert out.returncode != 0 and "401" in out.stderr
+        for secret in ("Wenbin", "ZS20260037", "31.2"):
+            assert secret not in out.stderr and secret not in out.stdout
+    finally:
+        proxy.clear()
