@@ -24,6 +24,7 @@ TRACKER_URL_ENV = "PRESCREEN_TRACKER_URL"
 TRACKER_PASSWORD_ENV = "PRESCREEN_TRACKER_PASSWORD"
 LOCK_URL_ENV = "PRESCREEN_LOCK_URL"
 LOCK_PASSWORD_ENV = "PRESCREEN_LOCK_PASSWORD"
+CACHED_SQL_STORE = "bot.tracker_store.CachedSQLTrackerStore"
 
 
 class StoreConfigError(ValueError):
@@ -65,9 +66,10 @@ class TrackerStore:
         raise StoreConfigError(f"${TRACKER_URL_ENV}: only sqlite and postgresql URLs are supported")
 
     def endpoint(self) -> dict:
-        out: dict = {"type": "SQL", "dialect": self.dialect, "db": self.db}
+        # Rasa's SQL store with the current conversations kept in memory (bot/tracker_store.py).
+        out: dict = {"type": CACHED_SQL_STORE, "dialect": self.dialect, "db": self.db}
         if self.host:
-            out.update({"url": self.host, "port": self.port})
+            out.update({"url": self.host, "port": self.port})  # Rasa passes `url` as `host`
         if self.username:
             out["username"] = self.username
         if self.password:
