@@ -119,6 +119,8 @@ def endpoints(tracker: TrackerStore, lock: LockStore | None) -> dict:
         "action_endpoint": {
             "url": "${PRESCREEN_ACTION_URL}",
             "headers": {"Authorization": "Bearer ${PRESCREEN_ACTION_SECRET}"},
+            # The domain goes only to actions that declare `send_domain` (domain.yml).
+            "enable_selective_domain": True,
         },
         "tracker_store": tracker.endpoint(),
     }
