@@ -9,7 +9,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.screening import REQUESTED, Screening
+from actions.records import failure_text
+from actions.screening import REQUESTED, Screening, caller_of
 from fhir_ingest.errors import IngestError
 from fhir_ingest.records import is_valid_id
 
@@ -102,7 +103,7 @@ async def screening_or_say(
     try:
         s = await loaded_screening(tracker)
     except IngestError as e:
-        dispatcher.utter_message(text=f"The record could not be loaded: {str(e).splitlines()[0]}")
+        dispatcher.utter_message(text=failure_text(e, tracker.get_slot("patient_id"), audience_of(tracker)))
         return None
     if s is None:
         dispatcher.utter_message(text=f"{nothing} {NAME_A_PATIENT}")
@@ -115,3 +116,9 @@ def bot_text(text: str, **custom: Any) -> dict[str, Any]:
     if custom:
         out["json_message"] = custom
     return out
+
+
+def audience_of(tracker: Tracker) -> str:
+    """clinician | patient, from the verified caller (patient when unsure: the safer wording)."""
+    caller = caller_of(tracker)
+    return caller.role if caller is not None else "patient"

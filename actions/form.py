@@ -23,6 +23,7 @@ from actions import answer_log, render
 from actions.common import bot_text, latest_intent
 from actions.interpret import Reply, interpret, interpret_checklist
 from actions.page_payload import page_payload
+from actions.records import failure_text
 from actions.screening import ASKED, FOCUS, LAST_QUESTION, REQUESTED, Screening, caller_of
 from actions.vocab import CHECKLIST, vocab
 from fhir_ingest.errors import IngestError
@@ -109,7 +110,7 @@ class ValidateScreeningForm(FormValidationAction):
         try:
             await s.load()
         except IngestError as e:
-            dispatcher.utter_message(text=f"The record could not be loaded: {str(e).splitlines()[0]}")
+            dispatcher.utter_message(text=failure_text(e, s.patient_id, s.audience))
             return [SlotSet(REQUESTED, None)]
         taken = self._take_reply(s, tracker)
         if taken.stepped_out:

@@ -13,10 +13,10 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from actions.records import RECORDS, as_of
+from actions.records import RECORDS, report_for
 from actions.vocab import CHECKLIST, vocab
 from common.wire import METADATA_KEY
-from eligibility import Answer, Report, next_questions, screen
+from eligibility import Answer, Report, next_questions
 from fhir_ingest.records import PatientRecord
 
 PATIENT, AUDIENCE, ANSWERS, GO_ON, CLOSED = "patient_id", "audience", "answers", "go_on", "closed"
@@ -107,7 +107,8 @@ class Screening:
 
     def report(self, with_answers: bool = True) -> Report:
         assert self.record is not None, "load() first"
-        return screen(self.record.resources, as_of(), self.answers if with_answers else ())
+        # Memoised (actions/records.py): a turn asks for the same report several times.
+        return report_for(self.record, self.answers if with_answers else ())
 
     def _questions(self, report: Report) -> list[dict[str, Any]]:
         # After a rule-out, only a clinician's "go on" asks for the rest (which cannot change it).

@@ -21,9 +21,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.access.keys import action_secret
+from common.wire import METADATA_KEY
 
 logger = logging.getLogger("prescreen.actions")
 OPEN_PATHS = {"/health"}  # liveness only: no data
+# Rasa sends the whole tracker; a long conversation is a few hundred KB. Anything far beyond is
+# refused before it is read (the secret is checked only after Sanic has read the body).
+REQUEST_MAX_SIZE = 8 * 1024 * 1024
+OWN_RECORD_ONLY = "This conversation can only screen your own record."
 
 
 PROGRAMMING_ERRORS = (ImportError, AttributeError, NameError, TypeError, SyntaxError)
@@ -51,6 +56,29 @@ def create_app(secret: str | None = None) -> Sanic:
             return response.json({"error": "unauthorized"}, status=401)
         return None
 
+    app.config.REQUEST_MAX_SIZE = REQUEST_MAX_SIZE
+
+    @app.middleware("request")
+    async def patient_stays_on_their_record(request: Request) -> HTTPResponse | None:
+        # Runs after require_secret (registration order). Every action of a patient conversation
+        # is checked here, whatever the action does: the conversation must be the patient's own
+        # and may hold no other patient.
+        if request.path != "/webhook" or request.method != "POST":
+            return None
+        try:
+            problem = patient_scope_problem((request.json or {}).get("tracker") or {})
+        except Exception:  # unreadable body: the SDK answers it
+            return None
+        if problem is None:
+            return None
+        logger.warning("refused an action: %s", problem)
+        return response.json(
+            {
+                "events": [{"event": "slot", "name": "patient_id", "value": None, "timestamp": None}],
+                "responses": [{"text": OWN_RECORD_ONLY}],
+            }
+        )
+
     @app.exception(Exception)
     async def on_error(request: Request, exception: Exception) -> HTTPResponse:
         # The SDK's handler echoes the request body (the whole tracker) and logs it; this one
@@ -59,6 +87,27 @@ def create_app(secret: str | None = None) -> Sanic:
         return response.json({"error": "internal error in the action server"}, status=500)
 
     return app
+
+
+def patient_scope_problem(tracker: dict) -> str | None:
+    """Why this action request breaks a patient conversation's scope (None when it does not).
+
+    A patient conversation is keyed `patient:<subject>` by the channel; its latest message
+    carries the verified claims; its patient slot may only ever be that patient."""
+    sender = str(tracker.get("sender_id") or "")
+    meta = ((tracker.get("latest_message") or {}).get("metadata") or {}).get(METADATA_KEY)
+    slots = tracker.get("slots") or {}
+    patient_slot = slots.get("patient_id")
+    if sender.startswith("patient:"):
+        if not isinstance(meta, dict) or meta.get("role") != "patient" or not meta.get("patient"):
+            return "patient conversation without a patient's claims"
+        if sender != f"patient:{meta.get('sub')}":
+            return "claims of another conversation"
+        if patient_slot not in (None, "", meta["patient"]):
+            return "patient conversation holding another patient"
+    elif isinstance(meta, dict) and meta.get("role") == "patient":
+        return "patient claims in a non-patient conversation"
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,7 +29,7 @@ from actions.common import (
 )
 from actions.interpret import yes_no
 from actions.page_payload import page_payload
-from actions.records import source_description
+from actions.records import failure_text, loading_payload, source_description
 from actions.screening import (
     CLOSED,
     GO_ON,
@@ -75,10 +75,8 @@ class ActionStartScreening(Action):
                 text=f"I cannot find patient {pid} in {source_description()}. " "Please check the id."
             )
             return next_step(tracker, "wait")
-        except IngestError as e:
-            dispatcher.utter_message(
-                text=f"The record of {pid} could not be loaded: {str(e).splitlines()[0]}"
-            )
+        except IngestError as e:  # status and a generic reason only (actions/records.py)
+            dispatcher.utter_message(**bot_text(failure_text(e, pid, caller.role), **loading_payload(e, pid)))
             return next_step(tracker, "wait")
         stored = answer_log.start(tracker, s) if self.reuse_stored else answer_log.Started()
         record_report = s.report(with_answers=False)

@@ -9,6 +9,8 @@ the synthetic cohort, and stops it at the end. It prints:
   - time to the first reply of a screening ("pre-screen patient X": FHIR load + rules + reply),
     one conversation alone (cold) and under 10 concurrent conversations;
   - per-turn latency p50 / p95 of the answers, with 10 conversations at once.
+With --load [--replicas 2]: ours beside a bare `rasa init` bot under the same load
+(benchmarks/chat_load.py).
 """
 
 from __future__ import annotations
@@ -189,6 +191,11 @@ def chat_latency(stack: Stack, conversations: int) -> dict:
 
 
 def main() -> None:
+    if "--load" in sys.argv[1:]:  # the load comparison with a bare Rasa bot (benchmarks/chat_load.py)
+        from benchmarks.chat_load import main as load_main
+
+        load_main([a for a in sys.argv[1:] if a != "--load"])
+        return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     src = ap.add_mutually_exclusive_group()
     src.add_argument("--fhir-base")

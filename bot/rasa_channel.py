@@ -1,27 +1,70 @@
 """The `prescreen` Rasa input channel: POST /webhooks/prescreen/webhook with a Bearer token.
 
-Runs inside the Rasa server (.venv-rasa). The token (bot/access/tokens.py) names the conversation
-(its subject) and the caller's role; both reach the actions as message metadata set here,
-never taken from the request body, so a client cannot claim another role or patient.
-Replies are a JSON list of bot messages, as Rasa's REST channel answers, one entry a message.
+Runs inside the Rasa server (.venv-rasa). The token (bot/access/tokens.py) names the caller's
+role and subject; the conversation is keyed by both (`conversation_key`), and both reach the
+actions as message metadata set here, never taken from the request body, so a client cannot
+claim another role or patient. Replies are a JSON list of bot messages, as Rasa's REST channel
+answers, one entry a message, `recipient_id` the token's subject.
+
+Hardening (issue 11): messages over MAX_MESSAGE_CHARS and bodies over Sanic's REQUEST_MAX_SIZE
+(set by the supervisor) are refused; every response carries `Cache-Control: no-store`; Rasa's
+root page no longer names its version; a turn that produced no reply at all (the action server
+down) is a 503 with a plain reason, not `200 []`; after a "record is loading" reply the next
+message of that conversation replays the request that started the screening.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
-from sanic import Blueprint, response
+from rasa.shared.core.events import UserUtteranceReverted
+from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.access.tokens import Claims, InvalidToken, verify
+from bot.access.tokens import Claims, InvalidToken, conversation_key, verify
 from common.wire import METADATA_KEY
 
 logger = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 2000
+NO_REPLY = (
+    "The assistant could not answer just now (a part of it is restarting). "
+    "Please send your message again in a few seconds."
+)
+PENDING_SECONDS = 600.0  # how long a "record is loading" request waits for the user's nudge
+PENDING_MAX = 10_000
+
+
+def precompile_action_validation() -> None:
+    """Rasa checks every action server answer with `jsonschema.validate`, which first checks the
+    (large) events schema itself, on every call: the largest per-turn cost in a profile of our
+    turns (benchmarks/profile_turn.py). The same validation with the schema checked once."""
+    from jsonschema import validators
+    from rasa.core.actions import action as rasa_action
+
+    if getattr(rasa_action.RemoteAction, "_prescreen_precompiled", False):
+        return
+    schema = rasa_action.RemoteAction.action_response_format_spec()
+    cls = validators.validator_for(schema)
+    cls.check_schema(schema)
+    validator = cls(schema)
+    original = rasa_action.RemoteAction._validate_action_result
+
+    def validate(self: Any, result: dict[str, Any]) -> bool:
+        if validator.is_valid(result):
+            return True
+        return original(self, result)  # Rasa's own message and exception for a failure
+
+    rasa_action.RemoteAction._validate_action_result = validate
+    rasa_action.RemoteAction._prescreen_precompiled = True
+
+
+precompile_action_validation()
 
 
 class WholeMessageCollector(CollectingOutputChannel):
@@ -31,13 +74,39 @@ class WholeMessageCollector(CollectingOutputChannel):
     a summary whose last line is `Verdict: ...` must stay one message (contract.md).
     """
 
+    def __init__(self, recipient: str | None = None) -> None:
+        super().__init__()
+        self.recipient = recipient  # the token's subject: what the client knows itself as
+
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        out: dict[str, Any] = {"recipient_id": recipient_id}
+        out: dict[str, Any] = {"recipient_id": self.recipient or recipient_id}
         for key in ("text", "buttons", "image", "attachment", "custom"):
             if message.get(key):
                 out[key] = message[key]
         if len(out) > 1:
             await self._persist_message(out)
+
+
+class PendingLoads:
+    """Conversations whose last turn answered "the record is loading": the text that started
+    it, replayed on the next message. In memory, bounded, expiring (the balancer keeps a
+    conversation on one Rasa server)."""
+
+    def __init__(self, ttl: float = PENDING_SECONDS, size: int = PENDING_MAX) -> None:
+        self.ttl, self.size = ttl, size
+        self._items: OrderedDict[str, tuple[float, str]] = OrderedDict()
+
+    def put(self, key: str, text: str) -> None:
+        self._items[key] = (time.monotonic(), text)
+        self._items.move_to_end(key)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+    def take(self, key: str) -> str | None:
+        hit = self._items.pop(key, None)
+        if hit and time.monotonic() - hit[0] < self.ttl:
+            return hit[1]
+        return None
 
 
 def _error(status: int, text: str, **headers: str) -> HTTPResponse:
@@ -51,7 +120,43 @@ def bearer_claims(header: str | None) -> Claims:
     return verify(token.strip())
 
 
+def _is_loading(messages: list[dict[str, Any]]) -> bool:
+    return any(isinstance(m.get("custom"), dict) and m["custom"].get("loading") for m in messages)
+
+
+async def _no_store(request: Request, resp: HTTPResponse) -> HTTPResponse | None:
+    if request.path == "/":  # Rasa's root page names its version
+        return response.text("ok", headers={"Cache-Control": "no-store"})
+    resp.headers["Cache-Control"] = "no-store"
+    return None
+
+
+def _harden_app() -> None:
+    """App-wide response middleware on Rasa's Sanic app (a blueprint's own middleware would
+    only see the blueprint's routes)."""
+    for app in list(Sanic._app_registry.values()):
+        if not getattr(app.ctx, "prescreen_hardened", False):
+            app.register_middleware(_no_store, "response")
+            app.ctx.prescreen_hardened = True
+
+
+async def _revert_turn(agent: Any, key: str) -> None:
+    """Undo a turn that failed half-way (Rasa's own UserUtteranceReverted): the tracker is as
+    before the message, so sending it again works once the action server is back, instead of
+    a conversation wedged on a half-run action."""
+    try:
+        async with agent.lock_store.lock(key):
+            tracker = await agent.processor.get_tracker(key)
+            tracker.update(UserUtteranceReverted())
+            await agent.processor.save_tracker(tracker)
+    except Exception as e:  # the 503 goes out anyway
+        logger.warning("could not revert the failed turn: %s", type(e).__name__)
+
+
 class PrescreenInput(InputChannel):
+    def __init__(self) -> None:
+        self.pending = PendingLoads()
+
     @classmethod
     def name(cls) -> str:
         return "prescreen"
@@ -62,6 +167,21 @@ class PrescreenInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         hook = Blueprint("prescreen_webhook", __name__)
+        _harden_app()
+
+        async def turn(claims: Claims, text: str) -> list[dict[str, Any]]:
+            metadata = {METADATA_KEY: {"sub": claims.sub, "role": claims.role, "patient": claims.patient}}
+            collector = WholeMessageCollector(claims.sub)
+            await on_new_message(
+                UserMessage(
+                    text,
+                    collector,
+                    conversation_key(claims),
+                    input_channel=self.name(),
+                    metadata=metadata,
+                )
+            )
+            return collector.messages
 
         @hook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -85,17 +205,19 @@ class PrescreenInput(InputChannel):
             text = body.get("message")
             if not isinstance(text, str) or not text.strip():
                 return _error(400, "'message' must be a non-empty string")
-            metadata = {METADATA_KEY: {"sub": claims.sub, "role": claims.role, "patient": claims.patient}}
-            collector = WholeMessageCollector()
-            await on_new_message(
-                UserMessage(
-                    text[:MAX_MESSAGE_CHARS],
-                    collector,
-                    claims.sub,
-                    input_channel=self.name(),
-                    metadata=metadata,
-                )
-            )
-            return response.json(collector.messages)
+            if len(text) > MAX_MESSAGE_CHARS:
+                return _error(413, f"'message' is longer than {MAX_MESSAGE_CHARS} characters")
+            key = conversation_key(claims)
+            # After "the record is loading", whatever the user sends is the nudge to go on:
+            # no question was pending, so it is not an answer to anything.
+            text = self.pending.take(key) or text
+            messages = await turn(claims, text)
+            if not messages:
+                logger.warning("a turn produced no reply (action server down?); turn reverted")
+                await _revert_turn(request.app.ctx.agent, key)
+                return _error(503, NO_REPLY, **{"Retry-After": "5"})
+            if _is_loading(messages):
+                self.pending.put(key, text)
+            return response.json(messages)
 
         return hook

@@ -1,30 +1,73 @@
-"""Start and stop the chat stack: the Rasa server (.venv-rasa) and the action server (.venv),
-both on loopback, training the model first when there is none for the current data.
+"""Start, watch and stop the chat stack, all on loopback, training the model first when there
+is none for the current data:
 
+- N Rasa servers (.venv-rasa) on internal ports, sharing a SQL tracker store (conversations
+  survive restarts) and, when N > 1, a Redis lock store (bot/stores.py);
+- one action server (.venv) per Rasa server, each Rasa talking to its own;
+- nginx on the public port in front of them (bot/balancer.py): body-size limits, timeouts,
+  only the chat's paths, and /health, served by the supervisor itself (`Stack.health`);
+- a private redis-server when N > 1 and no PRESCREEN_LOCK_URL names one.
+
+Children die with the supervisor (bot/procs.py: PR_SET_PDEATHSIG, pid file); a part that exits
+is restarted (`Stack.supervise`), a few times a minute at most, then reported.
 Used by `prescreen serve`, `prescreen demo`, the end-to-end tests and the benchmark.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import requests
 
-from bot.access.keys import action_secret, state_dir, token_secret
+from bot.access.keys import (
+    WeakSecret,
+    action_secret,
+    ensure_state_dir,
+    private_dir,
+    private_file,
+    state_dir,
+    token_secret,
+)
+from bot.balancer import BalancerConfig, nginx_binary
+from bot.procs import PidFile, spawn
+from bot.stores import (
+    LOCK_URL_ENV,
+    TRACKER_URL_ENV,
+    LockStore,
+    StoreConfigError,
+    TrackerStore,
+    store_env,
+    write_endpoints,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
 # Everything a trained model depends on; any change trains a new one.
 MODEL_INPUTS = ("config.yml", "domain.yml", "data/nlu", "data/rules.yml", "data/stories.yml")
 START_TIMEOUT = float(os.environ.get("PRESCREEN_START_TIMEOUT", "180"))
+# A part that exits is restarted, but not more than this many times in RESTART_WINDOW seconds.
+MAX_RESTARTS = 5
+RESTART_WINDOW = 60.0
+# Sanic's limits inside Rasa (read from SANIC_* variables): bodies over this are refused with 413
+# before they are read, whatever the balancer in front does.
+RASA_LIMITS = {
+    "SANIC_REQUEST_MAX_SIZE": str(64 * 1024),
+    "SANIC_REQUEST_TIMEOUT": "30",
+    "SANIC_KEEP_ALIVE_TIMEOUT": "30",
+}
+RASA_RESPONSE_TIMEOUT = 120  # seconds: a turn never waits longer (records answer within 8 s)
 
 
 class StackError(Exception):
@@ -114,50 +157,110 @@ def ensure_model(log: Path | None = None, say=print) -> Path:
     return target
 
 
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
 @dataclass
 class StackConfig:
     fhir_base: str | None = None
     fhir_dir: str | None = None
     as_of: str | None = None
     host: str = "127.0.0.1"
+    # The chat port of the Rasa side: nginx (the load balancer over the Rasa servers) listens
+    # on it. Without a web front it is also the public port; with one (web_port), the front
+    # listens on web_port and forwards the webhook here (or to `web_upstreams` when given).
     rasa_port: int = 5005
-    action_port: int = 5055
-    api_token: str | None = None  # tests only: Rasa's HTTP API, behind this token
+    action_port: int = 5055  # the first action server; the others on free ports
+    replicas: int = 1
+    # The Rasa servers' internal ports (the upstream list); free ports when empty.
+    upstream_ports: list[int] = field(default_factory=list)
+    balancer_port: int | None = None  # None: the public port
+    health_port: int | None = None  # the supervisor's /health (behind nginx); free when None
+    tracker_url: str | None = None  # default $PRESCREEN_TRACKER_URL, else SQLite in the state dir
+    lock_url: str | None = None  # default $PRESCREEN_LOCK_URL; N > 1 without one: private Redis
+    api_token: str | None = None  # tests only: Rasa's HTTP API on the first server, behind this token
     log_dir: Path = field(default_factory=lambda: state_dir() / "logs")
     extra_env: dict[str, str] = field(default_factory=dict)
-    # The web front (web/): pages and the public webhook on this port, forwarding to Rasa
-    # (rasa_port, then internal) or to `web_upstreams` (e.g. a load balancer) when given.
+    restart: bool = True
+    # The web front (web/): the pages and the public webhook on this port.
     web_port: int | None = None
     web_upstreams: tuple[str, ...] = ()
+
+
+@dataclass
+class Part:
+    """One supervised process: how to start it, how to tell it is serving."""
+
+    name: str
+    cmd: list[str]
+    env: dict[str, str]
+    probe: str | None  # a URL that answers 200 when the part serves
+    proc: subprocess.Popen | None = None
+    restarts: list[float] = field(default_factory=list)
+    given_up: bool = False
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
 
 
 class Stack:
     def __init__(self, cfg: StackConfig) -> None:
         self.cfg = cfg
-        self.procs: list[subprocess.Popen] = []
+        self.parts: list[Part] = []
         self._logs: list = []
+        self._health: ThreadingHTTPServer | None = None
+        self.run_dir = state_dir() / "run" / f"serve-{cfg.rasa_port}"
+        self.pidfile = PidFile(state_dir() / "run" / f"serve-{cfg.rasa_port}.json")
+        if not cfg.upstream_ports:
+            cfg.upstream_ports = [free_port(cfg.host) for _ in range(max(1, cfg.replicas))]
+        cfg.replicas = len(cfg.upstream_ports)
+        self.action_ports = [cfg.action_port] + [free_port(cfg.host) for _ in range(cfg.replicas - 1)]
+        if cfg.health_port is None:
+            cfg.health_port = free_port(cfg.host)
+        self.tracker: TrackerStore | None = None
+        self.lock: LockStore | None = None
+
+    # --- addresses -------------------------------------------------------------------------
+    @property
+    def public_port(self) -> int:
+        return self.cfg.rasa_port
 
     @property
     def webhook(self) -> str:
-        return f"http://{self.cfg.host}:{self.cfg.rasa_port}/webhooks/prescreen/webhook"
+        return f"http://{self.cfg.host}:{self.public_port}/webhooks/prescreen/webhook"
 
     @property
     def rasa_url(self) -> str:
-        return f"http://{self.cfg.host}:{self.cfg.rasa_port}"
+        """The first Rasa server, directly (tests: its API; never exposed)."""
+        return self.rasa_urls[0]
 
-    def _spawn(self, name: str, cmd: list[str], env: dict[str, str]) -> subprocess.Popen:
-        self.cfg.log_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.cfg.log_dir / f"{name}.log", "ab")
-        self._logs.append(log)
-        proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )  # Ctrl-C reaches us; we stop them in order
-        self.procs.append(proc)
-        return proc
+    @property
+    def rasa_urls(self) -> list[str]:
+        return [f"http://{self.cfg.host}:{p}" for p in self.cfg.upstream_ports]
 
+    @property
+    def upstream_url(self) -> str:
+        """Where a front process sends chat requests: the balancer."""
+        return f"http://{self.cfg.host}:{self.cfg.balancer_port or self.public_port}"
+
+    @property
+    def procs(self) -> list[subprocess.Popen]:
+        return [p.proc for p in self.parts if p.proc is not None]
+
+    def part(self, name: str) -> Part:
+        return next(p for p in self.parts if p.name == name)
+
+    # --- starting --------------------------------------------------------------------------
     def _check_ports(self) -> None:
-        web = [self.cfg.web_port] if self.cfg.web_port else []
-        for port in (self.cfg.rasa_port, self.cfg.action_port, *web):
+        ports = [self.public_port, *self.cfg.upstream_ports, *self.action_ports, self.cfg.health_port]
+        if self.cfg.web_port:
+            ports.append(self.cfg.web_port)
+        if self.cfg.balancer_port:
+            ports.append(self.cfg.balancer_port)
+        for port in ports:
             with socket.socket() as sock:
                 try:
                     sock.bind((self.cfg.host, port))
@@ -166,67 +269,74 @@ class Stack:
                         f"port {port} on {self.cfg.host} is in use (another prescreen serve?)"
                     ) from None
 
-    def start(self, say=print) -> Stack:
-        self._check_ports()
-        self.cfg.log_dir.mkdir(parents=True, exist_ok=True)
-        model = ensure_model(self.cfg.log_dir / "train.log", say=say)
-        secret = action_secret()
-        actions_env = quiet_env({"PRESCREEN_ACTION_SECRET": secret, **self.cfg.extra_env})
-        # The record source of this stack, whatever the caller's environment says.
-        if self.cfg.fhir_dir:
-            actions_env["PRESCREEN_FHIR_DIR"] = str(self.cfg.fhir_dir)
-            actions_env.pop("PRESCREEN_FHIR_BASE", None)
-        else:
-            actions_env.pop("PRESCREEN_FHIR_DIR", None)
-            if self.cfg.fhir_base:
-                actions_env["PRESCREEN_FHIR_BASE"] = self.cfg.fhir_base
-        if self.cfg.as_of:
-            actions_env["PRESCREEN_AS_OF"] = self.cfg.as_of
-        actions = self._spawn(
-            "actions",
-            [
-                sys.executable,
-                "-m",
-                "actions.server",
-                "--host",
-                self.cfg.host,
-                "--port",
-                str(self.cfg.action_port),
-            ],
-            actions_env,
-        )
-        rasa_env = quiet_env(
-            {
-                "PRESCREEN_ACTION_SECRET": secret,
-                "PRESCREEN_TOKEN_SECRET": token_secret(),
-                "PRESCREEN_ACTION_URL": f"http://{self.cfg.host}:{self.cfg.action_port}/webhook",
-                **self.cfg.extra_env,
-            }
-        )
-        cmd = [
-            str(rasa_python()),
-            "-m",
-            "rasa",
-            "run",
-            "--model",
-            str(model),
-            "--interface",
-            self.cfg.host,
-            "--port",
-            str(self.cfg.rasa_port),
-            "--credentials",
-            "credentials.yml",
-            "--endpoints",
-            "endpoints.yml",
-        ]
-        if self.cfg.api_token:
-            cmd += ["--enable-api", "--auth-token", self.cfg.api_token]
-        rasa = self._spawn("rasa", cmd, rasa_env)
+    def _profiled(self, name: str, cmd: list[str]) -> list[str]:
+        """Under $PRESCREEN_PROFILE_DIR (benchmarks/profile_turn.py) a Python part runs under
+        cProfile, its stats written there when it stops."""
+        folder = os.environ.get("PRESCREEN_PROFILE_DIR")
+        if not folder:
+            return cmd
+        return [cmd[0], "-m", "cProfile", "-o", str(Path(folder) / f"{name}.prof"), *cmd[1:]]
+
+    def _spawn(self, part: Part) -> None:
+        log = private_file(self.cfg.log_dir / f"{part.name}.log")
+        self._logs.append(log)
+        part.proc = spawn(part.cmd, cwd=ROOT, env=part.env, log=log)
+        self.pidfile.write({p.name: p.proc for p in self.parts if p.proc is not None})
+
+    def _stores(self) -> Path:
         try:
-            self._wait(actions, f"http://{self.cfg.host}:{self.cfg.action_port}/health", "action server")
-            self._wait(rasa, f"{self.rasa_url}/webhooks/prescreen/", "Rasa server")
-            if self.cfg.web_port:
-                self.start_web()
+            self.tracker = TrackerStore.parse(
+                self.cfg.tracker_url or os.environ.get(TRACKER_URL_ENV),
+                ensure_state_dir() / "conversations.db",
+            )
+            lock_url = self.cfg.lock_url or os.environ.get(LOCK_URL_ENV)
+            if lock_url:
+                self.lock = LockStore.parse(lock_url)
+            elif self.cfg.replicas > 1:
+                self.lock = LockStore(self.cfg.host, free_port(self.cfg.host))
+                self._add_redis(self.lock.port)
+        except StoreConfigError as e:
+            raise StackError(str(e)) from None
+        return write_endpoints(self.run_dir / "endpoints.yml", self.tracker, self.lock)
+
+    def _add_redis(self, port: int) -> None:
+        binary = shutil.which("redis-server")
+        if not binary:
+            raise StackError(
+                "several Rasa servers need a Redis lock store: install redis-server or set " + LOCK_URL_ENV
+            )
+        cmd = [binary, "--bind", self.cfg.host, "--port", str(port), "--save", "", "--appendonly", "no"]
+        cmd += ["--dir", str(self.run_dir), "--protected-mode", "yes"]
+        self.parts.append(Part("redis", cmd, quiet_env(), None))
+
+    def start(self, say=print) -> Stack:
+        try:
+            ensure_state_dir()
+            private_dir(self.cfg.log_dir)
+            private_dir(self.run_dir.parent)
+            private_dir(self.run_dir)
+            token, secret = token_secret(), action_secret()
+        except WeakSecret as e:
+            raise StackError(str(e)) from None
+        try:
+            stale = self.pidfile.clean_stale()
+        except RuntimeError as e:
+            raise StackError(str(e)) from None
+        if stale:
+            say(f"prescreen: stopped leftovers of a previous run: {', '.join(stale)}")
+        self._check_ports()
+        model = ensure_model(self.cfg.log_dir / "train.log", say=say)
+        endpoints = self._stores()
+        self._add_actions(secret)
+        self._add_rasas(model, endpoints, token, secret)
+        self._add_balancer()
+        self._add_front(token)
+        try:
+            self._serve_health()
+            for part in self.parts:
+                self._spawn(part)
+            for part in self.parts:
+                self._wait(part)
         except BaseException:  # a failed start or Ctrl-C while waiting: leave nothing running
             self.stop()
             raise
@@ -239,54 +349,211 @@ class Stack:
 
     @property
     def public_webhook(self) -> str:
-        """The webhook clients use: the web front's when it runs, else Rasa's own."""
+        """The webhook clients use: the web front's when it runs, else nginx's."""
         return f"{self.web_url}/webhooks/prescreen/webhook" if self.cfg.web_port else self.webhook
 
-    def start_web(self) -> subprocess.Popen:
-        """The web front (python -m web.server, app venv) on web_port, forwarding the webhook."""
-        upstreams = ",".join(self.cfg.web_upstreams or (self.rasa_url,))
+    def _add_front(self, token: str) -> None:
+        """The web front (python -m web.server, app venv) on web_port, forwarding the webhook to
+        nginx (or to `web_upstreams`); supervised and restarted like every other part."""
+        if not self.cfg.web_port:
+            return
+        upstreams = ",".join(self.cfg.web_upstreams or (self.upstream_url,))
         env = quiet_env(
             {
-                "PRESCREEN_TOKEN_SECRET": token_secret(),  # the front signs patient tokens
+                "PRESCREEN_TOKEN_SECRET": token,  # the front signs patient tokens
                 "PRESCREEN_RASA_UPSTREAMS": upstreams,
                 **self.cfg.extra_env,
             }
         )
         cmd = [sys.executable, "-m", "web.server", "--host", self.cfg.host, "--port", str(self.cfg.web_port)]
-        web = self._spawn("web", cmd, env)
-        self._wait(web, f"{self.web_url}/healthz", "web front")
-        return web
+        self.parts.append(Part("web", self._profiled("web", cmd), env, f"{self.web_url}/healthz"))
 
-    def _wait(self, proc: subprocess.Popen, url: str, what: str) -> None:
+    def _actions_env(self, secret: str) -> dict[str, str]:
+        env = quiet_env({"PRESCREEN_ACTION_SECRET": secret, **self.cfg.extra_env})
+        # The record source of this stack, whatever the caller's environment says.
+        if self.cfg.fhir_dir:
+            env["PRESCREEN_FHIR_DIR"] = str(self.cfg.fhir_dir)
+            env.pop("PRESCREEN_FHIR_BASE", None)
+        else:
+            env.pop("PRESCREEN_FHIR_DIR", None)
+            if self.cfg.fhir_base:
+                env["PRESCREEN_FHIR_BASE"] = self.cfg.fhir_base
+        if self.cfg.as_of:
+            env["PRESCREEN_AS_OF"] = self.cfg.as_of
+        return env
+
+    def _add_actions(self, secret: str) -> None:
+        env = self._actions_env(secret)
+        for i, port in enumerate(self.action_ports):
+            cmd = [sys.executable, "-m", "actions.server", "--host", self.cfg.host, "--port", str(port)]
+            probe = f"http://{self.cfg.host}:{port}/health"
+            name = _numbered("actions", i, self.cfg.replicas)
+            self.parts.append(Part(name, self._profiled(name, cmd), env, probe))
+
+    def _add_rasas(self, model: Path, endpoints: Path, token: str, secret: str) -> None:
+        assert self.tracker is not None
+        for i, port in enumerate(self.cfg.upstream_ports):
+            env = quiet_env(
+                {
+                    "PRESCREEN_ACTION_SECRET": secret,
+                    "PRESCREEN_TOKEN_SECRET": token,
+                    "PRESCREEN_ACTION_URL": f"http://{self.cfg.host}:{self.action_ports[i]}/webhook",
+                    **RASA_LIMITS,
+                    **store_env(self.tracker, self.lock),
+                    **self.cfg.extra_env,
+                }
+            )
+            cmd = [
+                str(rasa_python()),
+                "-m",
+                "rasa",
+                "run",
+                "--model",
+                str(model),
+                "--interface",
+                self.cfg.host,
+                "--port",
+                str(port),
+                "--credentials",
+                "credentials.yml",
+                "--endpoints",
+                str(endpoints),
+                "--response-timeout",
+                str(RASA_RESPONSE_TIMEOUT),
+            ]
+            if self.cfg.api_token and i == 0:
+                cmd += ["--enable-api", "--auth-token", self.cfg.api_token]
+            probe = f"http://{self.cfg.host}:{port}/webhooks/prescreen/"
+            name = _numbered("rasa", i, self.cfg.replicas)
+            self.parts.append(Part(name, self._profiled(name, cmd), env, probe))
+
+    def _add_balancer(self) -> None:
+        binary = nginx_binary()
+        if not binary:
+            raise StackError(
+                "nginx is not installed (make install installs it: requirements/apt.d/service.txt)"
+            )
+        bal = BalancerConfig(
+            host=self.cfg.host,
+            port=self.cfg.balancer_port or self.public_port,
+            upstreams=self.cfg.upstream_ports,
+            health_port=int(self.cfg.health_port or 0),
+            run_dir=self.run_dir,
+        )
+        bal.write()
+        probe = f"http://{self.cfg.host}:{bal.port}/health"
+        self.parts.append(Part("nginx", bal.command(binary), quiet_env(), probe))
+
+    def _wait(self, part: Part) -> None:
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise StackError(f"the {what} exited (code {proc.returncode}); see {self.cfg.log_dir}")
-            try:
-                if requests.get(url, timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.5)
-        raise StackError(f"the {what} did not answer on {url} within {START_TIMEOUT:.0f} s")
+            if part.proc is None or part.proc.poll() is not None:
+                code = part.proc.returncode if part.proc else None
+                raise StackError(f"{part.name} exited (code {code}); see {self.cfg.log_dir}/{part.name}.log")
+            if part.probe is None or _answers(part.probe):
+                return
+            time.sleep(0.3)
+        raise StackError(f"{part.name} did not answer on {part.probe} within {START_TIMEOUT:.0f} s")
 
+    # --- watching --------------------------------------------------------------------------
+    def supervise(self, say=print) -> bool:
+        """Restart parts that exited. False when one keeps dying (given up: the caller stops)."""
+        ok = True
+        for part in self.parts:
+            if part.alive() or part.given_up:
+                ok = ok and not part.given_up
+                continue
+            now = time.monotonic()
+            part.restarts = [t for t in part.restarts if now - t < RESTART_WINDOW]
+            code = part.proc.returncode if part.proc else None
+            if not self.cfg.restart or len(part.restarts) >= MAX_RESTARTS:
+                part.given_up = True
+                say(f"prescreen: {part.name} exited (code {code}), not restarted; see {self.cfg.log_dir}")
+                ok = False
+                continue
+            say(f"prescreen: {part.name} exited (code {code}); restarting it")
+            part.restarts.append(now)
+            self._spawn(part)
+        return ok
+
+    def health(self) -> dict:
+        """Each part: running, answering its probe, restarts in the last minute."""
+        parts = {}
+        for part in self.parts:
+            alive = part.alive()
+            serving = alive and (part.probe is None or part.name == "nginx" or _answers(part.probe, 1.0))
+            parts[part.name] = {
+                "status": "up" if serving else "starting" if alive else "down",
+                "restarts": len(part.restarts),
+            }
+        overall = "ok" if all(p["status"] == "up" for p in parts.values()) else "degraded"
+        store = self.tracker.describe().split(" ")[0] if self.tracker else None
+        return {"status": overall, "parts": parts, "tracker_store": store, "replicas": self.cfg.replicas}
+
+    def _serve_health(self) -> None:
+        stack = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                if self.path != "/health":
+                    self.send_error(404)
+                    return
+                report = stack.health()
+                body = json.dumps(report).encode()
+                self.send_response(200 if report["status"] == "ok" else 503)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Cache-Control", "no-store")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self._health = ThreadingHTTPServer((self.cfg.host, int(self.cfg.health_port or 0)), Handler)
+        self._health.daemon_threads = True
+        threading.Thread(target=self._health.serve_forever, name="health", daemon=True).start()
+
+    # --- stopping --------------------------------------------------------------------------
     def stop(self) -> None:
-        for proc in reversed(self.procs):
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in reversed(self.procs):
+        # The front first (no new requests), then Rasa, then the actions and the stores.
+        order = sorted(
+            self.parts, key=lambda p: {"nginx": 0, "rasa": 1, "actions": 2}.get(p.name.split("-")[0], 3)
+        )
+        for part in order:
+            if part.alive():
+                part.proc.terminate()
+        for part in order:
+            if part.proc is None:
+                continue
             try:
-                proc.wait(timeout=15)
+                part.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        self.procs.clear()
+                part.proc.kill()
+                part.proc.wait()
+        self.parts.clear()
+        if self._health is not None:
+            self._health.shutdown()
+            self._health.server_close()
+            self._health = None
         for log in self._logs:
             log.close()
         self._logs.clear()
+        self.pidfile.remove()
 
     def __enter__(self) -> Stack:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _numbered(name: str, i: int, n: int) -> str:
+    return name if n == 1 else f"{name}-{i + 1}"
+
+
+def _answers(url: str, timeout: float = 2.0) -> bool:
+    try:
+        return requests.get(url, timeout=timeout).status_code == 200
+    except requests.RequestException:
+        return False

@@ -52,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     except (AppError, IngestError) as e:
         # One line, no traceback: the message names what failed, never patient data.
         first = str(e).splitlines()[0] if str(e) else type(e).__name__
+        outcome = getattr(e, "outcome_text", "")
+        if outcome and not getattr(args, "verbose", 0):
+            # A server's OperationOutcome can hold names, MRNs, values: shown only with -v.
+            first = first.replace(outcome, "server diagnostics withheld (-v shows them)")
         print(f"prescreen: error: {first}", file=sys.stderr)
         return getattr(e, "exit_code", 1)
     except KeyboardInterrupt:

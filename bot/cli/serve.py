@@ -17,14 +17,22 @@ DEMO_PATIENT = "icc-001"
 
 
 def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt  # SIGTERM too stops the servers cleanly (the finally blocks below)
+    raise KeyboardInterrupt  # SIGTERM and SIGHUP too stop the servers cleanly (the finally blocks below)
+
+
+def _on_signals() -> None:
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _interrupt)
 
 
 def _hold(stack: Stack) -> int:
+    """Watch the parts until interrupted: a part that exits is restarted; one that keeps
+    exiting stops the service (exit 1) with the reason on stderr."""
+    say = lambda m: print(m, file=sys.stderr)  # noqa: E731
     try:
-        while all(p.poll() is None for p in stack.procs):
+        while stack.supervise(say=say):
             time.sleep(1)
-        print("prescreen: a server exited; see the logs in " + str(stack.cfg.log_dir), file=sys.stderr)
+        print("prescreen: a part keeps failing; see the logs in " + str(stack.cfg.log_dir), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 0
@@ -63,6 +71,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         rasa_port=args.rasa_port,
         action_port=args.action_port,
         web_port=args.port,
+        replicas=args.replicas,
+        tracker_url=args.tracker_url,
+        lock_url=args.lock_url,
     )
     if getattr(args, "write_back", False):
         if args.fhir_dir or not (args.fhir_base or os.environ.get("PRESCREEN_FHIR_BASE")):
@@ -71,15 +82,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
             raise UsageError("--write-back needs the screening log (PRESCREEN_SCREENING_LOG is off)")
         cfg.extra_env["PRESCREEN_WRITE_BACK"] = "1"
     stack = Stack(cfg)
-    signal.signal(signal.SIGTERM, _interrupt)
+    _on_signals()
     try:
         stack.start()
     except StackError as e:
         raise AppError(str(e)) from None
     try:
         print(
-            f"prescreen: assistant on {stack.web_url} (Rasa on port {cfg.rasa_port}, actions on port "
-            f"{cfg.action_port}); logs in {cfg.log_dir}. Ctrl-C stops."
+            f"prescreen: assistant on {stack.web_url} ({cfg.replicas} Rasa server(s) behind nginx on port "
+            f"{cfg.rasa_port}, conversations in {stack.tracker.describe() if stack.tracker else '?'}; "
+            f"health at http://{cfg.host}:{cfg.rasa_port}/health); logs in {cfg.log_dir}. Ctrl-C stops."
         )
         print(_how_to_chat(stack))
         print(_where_to_open(stack))
@@ -98,7 +110,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"prescreen demo: synthetic cohort in {demo_folder()} ({len(patients)} patients), "
         f"as of {DEMO_AS_OF}. Starting the assistant..."
     )
-    signal.signal(signal.SIGTERM, _interrupt)
+    _on_signals()
     stack = Stack(
         StackConfig(
             fhir_dir=str(demo_folder()),
@@ -155,6 +167,13 @@ def _sample(url: str, token: str) -> int:
     return 0
 
 
+def _replicas(value: str) -> int:
+    n = int(value)
+    if not 1 <= n <= 16:
+        raise argparse.ArgumentTypeError("between 1 and 16")
+    return n
+
+
 def _ports(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--port",
@@ -163,7 +182,8 @@ def _ports(p: argparse.ArgumentParser) -> None:
         help="port of the chat webhook and the web pages on 127.0.0.1 (default %(default)s)",
     )
     p.add_argument(
-        "--rasa-port", type=int, default=5006, help="internal Rasa server port (default %(default)s)"
+        "--rasa-port", type=int, default=5006,
+        help="internal port of the Rasa side (nginx over the Rasa servers) (default %(default)s)",
     )
     p.add_argument("--action-port", type=int, default=5055, help="action server port (default %(default)s)")
 
@@ -183,6 +203,20 @@ def register(subparsers) -> None:
         help="write each finished screening to the FHIR server (QuestionnaireResponse, "
         "ResearchSubject, Provenance, AuditEvents); needs --fhir-base and write access",
     )
+    serve.add_argument(
+        "--replicas",
+        type=_replicas,
+        default=1,
+        help="Rasa servers behind the load balancer (default 1); more than one share a Redis lock store "
+        "($PRESCREEN_LOCK_URL, else a private redis-server on loopback)",
+    )
+    serve.add_argument(
+        "--tracker-url",
+        metavar="URL",
+        help="where conversations are kept: postgresql://user@host:port/db or sqlite:////path.db "
+        "(default $PRESCREEN_TRACKER_URL, else SQLite in the state directory)",
+    )
+    serve.add_argument("--lock-url", metavar="URL", help="redis://host:port/db (default $PRESCREEN_LOCK_URL)")
 
     demo = add_command(
         subparsers, "demo", cmd_demo,

@@ -129,7 +129,10 @@ class Conversation:
     # --- what Rasa holds ---------------------------------------------------------------------
     def slots(self) -> dict[str, Any]:
         r = requests.get(
-            f"{self.rasa_url}/conversations/{self.sub}/tracker", params={"token": self.api_token}, timeout=30
+            # conversations are keyed by role and subject (bot/access/tokens.py conversation_key)
+            f"{self.rasa_url}/conversations/{self.role}:{self.sub}/tracker",
+            params={"token": self.api_token},
+            timeout=30,
         )
         assert r.status_code == 200, r.text
         return r.json()["slots"]

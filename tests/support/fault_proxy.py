@@ -220,7 +220,8 @@ class FaultProxy:
                     if status == 503 and "retry_after" in rule.options:
                         headers["Retry-After"] = str(rule.options["retry_after"])
                     seen.status = status
-                    self._send(status, _outcome(f"injected fault {status}"), headers)
+                    text = str(rule.options.get("text", f"injected fault {status}"))
+                    self._send(status, _outcome(text), headers)
                     return
                 if kind == "delay":
                     time.sleep(float(rule.options.get("seconds", 3)))
