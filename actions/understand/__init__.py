@@ -1,0 +1,48 @@
+"""Answer extraction: what a message says about the screening questions, for every topic it names.
+
+    extract(text, lang, pending, audience, as_of) -> list[Finding]
+
+A Finding is one (question id, value) the message states, with the words it came from (the
+evidence recorded with the answer) and whether a negation scoped over those words. Each
+language plugs in as a module with `extract(text, pending, audience, as_of)`: English is
+`actions.understand.english`; another language adds its module to LANGUAGES. The dialogue
+(actions/policy.py) decides what to record; this stage only reads.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Finding:
+    question_id: str
+    value: Any  # the answer value the rules engine reads ("yes", "no", "not_sure", 1, 72.0, "mild")
+    words: str  # the span of the message it came from (evidence)
+    negated: bool = False  # a negation scoped over `words` gave the value
+
+
+Extractor = Callable[[str, "str | None", str, date], list[Finding]]
+
+# language -> module exposing extract(text, pending, audience, as_of)
+LANGUAGES: dict[str, str] = {
+    "en": "actions.understand.english",
+    "zh": "actions.understand_zh",
+}
+
+
+def extractor(lang: str) -> Extractor:
+    module = importlib.import_module(LANGUAGES.get(lang, LANGUAGES["en"]))
+    return module.extract
+
+
+def extract(text: str, lang: str, pending: str | None, audience: str, as_of: date) -> list[Finding]:
+    """Every (question, value) the message states; `pending` is the question being asked (a bare
+    yes / no / number answers it), or None."""
+    if not text or not text.strip():
+        return []
+    return extractor(lang)(text, pending, audience, as_of)
