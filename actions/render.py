@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from actions.screening import Screening
+from actions.messages import say, text
+from actions.screening import LIVER, TUMOUR, Screening
 from actions.vocab import CHECKLIST, Vocab, vocab
 from eligibility import CriterionResult, Report
 from eligibility.report import VERDICT_WORDS
@@ -86,19 +87,30 @@ def answer_format(q: dict[str, Any]) -> str:
     return "(yes / no / not sure)"
 
 
-def question(qid: str, screening: Screening, items: list[str] | None = None) -> str:
+def question(qid: str, screening: Screening, items: list[str] | None = None, lang: str = "en") -> str:
+    """A question's text; a clinician's names the patient it is about."""
     v = vocab()
+    who = screening.patient_id
     if qid == CHECKLIST:
         listed = "\n".join(f"{n}. {v.checklist_items[i]}" for n, i in enumerate(items or [], 1))
         return (
-            "Does the patient have any of these?\n"
+            f"{who}: does the patient have any of these?\n"
             + listed
             + "\nSay 'none of these', or name those that apply (the others are recorded as no); "
             "'not sure' and I will ask them one by one."
         )
+    if qid == TUMOUR:
+        names = text("groups.tumour_items", lang)
+        listed = "\n".join(f"{n}. {names[i]}" for n, i in enumerate(items or [], 1))
+        return str(text("groups.tumour_checklist", lang)).strip().format(patient=who, items=listed)
+    if qid == LIVER:
+        return say("groups.liver_status", lang, patient=who)
     q = v.question(qid)
-    text = q["text"].get(screening.audience) or q["text"].get("clinician")
-    return f"{text} {answer_format(q)}"
+    wording = q["text"].get(screening.audience) or q["text"].get("clinician")
+    line = f"{wording} {answer_format(q)}"
+    if screening.audience == "patient":
+        return line
+    return say("question_for", lang, patient=who, question=line)
 
 
 def _evidence(e: Any) -> str:

@@ -14,7 +14,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import render
+from actions import policy, render
 from actions.common import (
     NAME_A_PATIENT,
     NO_CALLER,
@@ -28,22 +28,28 @@ from actions.common import (
     screening_or_say,
 )
 from actions.interpret import yes_no
-from actions.records import source_description
+from actions.messages import say
+from actions.records import as_of
 from actions.screening import (
     CLOSED,
+    CONFIRMING,
     GO_ON,
+    LANGUAGE,
     REPORT,
     VERDICT,
     Screening,
     caller_of,
     fresh_screening_events,
 )
+from actions.understand import extract
+from actions.vocab import vocab
 from fhir_ingest.errors import IngestError, PatientNotFound
 
 
 class ActionStartScreening(Action):
     """A patient named (or "start over"): a fresh screening, the record loaded, two or three
-    lines on what it settled; then the form asks, or the screening ends at once."""
+    lines on what it settled, and whatever the opening message itself said about the patient
+    recorded ("id 123, unresectable, never had IO"); then the form asks, or the screening ends."""
 
     def name(self) -> str:
         return "action_start_screening"
@@ -52,6 +58,7 @@ class ActionStartScreening(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         caller = caller_of(tracker)
+        lang = str(tracker.get_slot(LANGUAGE) or "en")
         if caller is None:
             dispatcher.utter_message(text=NO_CALLER)
             return next_step(tracker, "wait")
@@ -62,35 +69,59 @@ class ActionStartScreening(Action):
                 return next_step(tracker, "wait")
             pid = caller.patient
         if not pid:
-            dispatcher.utter_message(text=f"Which patient? {NAME_A_PATIENT}")
+            dispatcher.utter_message(text=say("which_patient", lang))
             return next_step(tracker, "wait")
-        s = Screening(patient_id=pid, audience=caller.role)
-        try:
-            await s.load(fresh=True)
-        except PatientNotFound:
-            dispatcher.utter_message(
-                text=f"I cannot find patient {pid} in {source_description()}. " "Please check the id."
-            )
+        opening = latest_text(tracker) if self.reads_opening else ""
+        started = await begin(dispatcher, pid, caller.role, lang, opening)
+        if started is None:
             return next_step(tracker, "wait")
-        except IngestError as e:
-            dispatcher.utter_message(
-                text=f"The record of {pid} could not be loaded: {str(e).splitlines()[0]}"
-            )
-            return next_step(tracker, "wait")
-        record_report = s.report(with_answers=False)
-        plan = s.plan(record_report)
-        dispatcher.utter_message(
-            **bot_text(
-                render.opening(record_report, s, len(plan)),
-                patient=pid,
-                settled_by_record=[r.id for r in record_report.criteria if r.status in ("pass", "fail")],
-            )
-        )
-        events = fresh_screening_events(pid, caller.role)
-        return events + next_step(tracker, "ask" if plan else "finish")
+        s, events = started
+        return [*deactivate_if_active(tracker), *events, *next_step(tracker, "ask" if s.plan(s.report()) else "finish")]
+
+    reads_opening = True
 
     def patient_wanted(self, tracker: Tracker) -> str | None:
         return patient_id_in(tracker)
+
+
+async def begin(
+    dispatcher: CollectingDispatcher, pid: str, role: str, lang: str, opening: str = ""
+) -> tuple[Screening, list[EventType]] | None:
+    """Load a patient's record and say what it settled; record what the opening message said.
+    None (after saying so) when the record cannot be loaded: an unknown id gets one line."""
+    s = Screening(patient_id=pid, audience=role)
+    try:
+        await s.load(fresh=True)
+    except PatientNotFound:
+        dispatcher.utter_message(text=say("cannot_find", lang, patient=pid))
+        return None
+    except IngestError as e:
+        dispatcher.utter_message(text=say("not_loaded", lang, patient=pid, reason=str(e).splitlines()[0]))
+        return None
+    record_report = s.report(with_answers=False)
+    events = fresh_screening_events(pid, role)
+    said = ""
+    if opening:
+        taken = policy.take(s, extract(opening, lang, None, role, as_of()), set())
+        if taken.recorded:
+            shown = "; ".join(
+                f"{vocab().label(vocab().question(f.question_id)['criterion'])}: {str(f.value).replace('_', ' ')}"
+                for f in taken.recorded
+            )
+            said = "\n" + say("noted", lang, patient=pid, items=shown)
+        if taken.confirm is not None:
+            c = taken.confirm
+            events.append(SlotSet(CONFIRMING, {"question_id": c.question_id, "value": c.value, "words": c.words}))
+        events += s.answer_events()
+    plan = s.plan(s.report())
+    dispatcher.utter_message(
+        **bot_text(
+            render.opening(record_report, s, len(plan)) + said,
+            patient=pid,
+            settled_by_record=[r.id for r in record_report.criteria if r.status in ("pass", "fail")],
+        )
+    )
+    return s, events
 
 
 class ActionStartOver(ActionStartScreening):
@@ -98,6 +129,8 @@ class ActionStartOver(ActionStartScreening):
 
     def name(self) -> str:
         return "action_start_over"
+
+    reads_opening = False
 
     def patient_wanted(self, tracker: Tracker) -> str | None:
         return tracker.get_slot("patient_id")

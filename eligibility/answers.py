@@ -62,7 +62,10 @@ def apply_answers(record: Outcome, status: Status | None, used: list[Answer]) ->
     """Meet the record's outcome with the answers' status: (outcome, conflict, override)."""
     if status is None or not used:
         return record, False, False
-    ev = [Evidence(source=a.by, value=a.value, note=f"answer to {a.question_id}") for a in used]
+    ev = [
+        Evidence(source=a.by, value=a.value, note=f"answer to {a.question_id}" + (f': "{a.words}"' if a.words else ""))
+        for a in used
+    ]
     by = used[-1].by
     if record.status in ("unknown", "pending"):
         word = {"pass": "settled", "fail": "rules out", "unknown": "not sure"}.get(status, status)

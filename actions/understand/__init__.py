@@ -35,9 +35,21 @@ LANGUAGES: dict[str, str] = {
 }
 
 
+def _module(lang: str) -> Any:
+    try:
+        return importlib.import_module(LANGUAGES.get(lang, LANGUAGES["en"]))
+    except ModuleNotFoundError:  # a language not (yet) installed reads as English
+        return importlib.import_module(LANGUAGES["en"])
+
+
 def extractor(lang: str) -> Extractor:
-    module = importlib.import_module(LANGUAGES.get(lang, LANGUAGES["en"]))
-    return module.extract
+    return _module(lang).extract
+
+
+def bare(text: str, lang: str) -> str | None:
+    """yes | no | not_sure when the message opens with a bare reply word ("no, ..."), else None."""
+    fn = getattr(_module(lang), "bare", None)
+    return fn(text) if fn else None
 
 
 def extract(text: str, lang: str, pending: str | None, audience: str, as_of: date) -> list[Finding]:

@@ -17,8 +17,7 @@ from typing import Any
 
 import yaml
 
-from actions.understand import Finding
-from actions.understand import quantities, timewords
+from actions.understand import Finding, quantities, timewords
 
 TOPICS_FILE = Path(__file__).with_name("en_topics.yaml")
 # Abbreviations that are ordinary English words in lower case: they count only in capitals.
@@ -105,7 +104,7 @@ def model() -> Model:
     logger.disable("medspacy")  # medspaCy logs every rule at DEBUG through loguru
     logger.disable("PyRuSH")
     import spacy
-    from medspacy.context import ConText, ConTextRule
+    from medspacy.context import ConTextRule
     from medspacy.target_matcher import TargetMatcher, TargetRule  # noqa: F401  (registers the factory)
 
     from actions.vocab import vocab
@@ -175,6 +174,12 @@ def _correct_typos(text: str, m: Model) -> str:
         return close[0] if close else w
 
     return re.sub(r"[A-Za-z]+", fix, text)
+
+
+def bare(text: str) -> str | None:
+    """yes | no | not_sure when the message opens with a bare reply word, else None."""
+    kind, _ = _bare(text, model())
+    return "not_sure" if kind == "unsure" else kind
 
 
 def _bare(text: str, m: Model) -> tuple[str | None, int]:
