@@ -3,6 +3,7 @@ message gives one, else ask that question again first."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -16,15 +17,20 @@ from actions.common import (
     next_step,
     screening_or_say,
 )
-from actions.interpret import interpret, is_unsure, numbers, yes_no
+from actions.records import as_of
 from actions.screening import (
     CLOSED,
     FOCUS,
+    LANGUAGE,
     REPORT,
     VERDICT,
     Screening,
 )
+from actions.understand import extract
 from actions.vocab import CHECKLIST, find_phrases, vocab
+
+YES_WORD = re.compile(r"\b(yes|yeah|yep|did|does|has|had|is|was|positive|confirmed|true)\b\s*[.!]?$|"
+                      r"\b(should be|to|is actually|actually) (yes|positive)\b", re.I)
 
 
 class ActionChangeAnswer(Action):
@@ -72,7 +78,8 @@ class ActionChangeAnswer(Action):
             )
             return next_step(tracker, "wait")
         root = changed[0]
-        value = self.new_value(root, text) if len(changed) == 1 and root != CHECKLIST else None
+        lang = str(tracker.get_slot(LANGUAGE) or "en")
+        value = self.new_value(root, text, s.audience, lang) if len(changed) == 1 and root != CHECKLIST else None
         if value is not None:
             s.answer(root, value)
             events.append(SlotSet(root, value))
@@ -119,15 +126,14 @@ class ActionChangeAnswer(Action):
                 roots.append(root)
         return roots
 
-    def new_value(self, qid: str, text: str) -> Any:
-        """A value given in the same message ('change ECOG to 0', 'TB: no'), else None."""
-        q = vocab().question(qid)
-        if is_unsure(text):
-            return "not_sure"
-        if q.get("type") == "number":
-            found = numbers(text)
-            reply = interpret(q, text, None, vocab()) if len(found) == 1 else None
-            return reply.value if reply else None
-        if q.get("type") == "choice":
-            return interpret(q, text, None, vocab()).value
-        return yes_no(text)
+    def new_value(self, qid: str, text: str, audience: str, lang: str) -> Any:
+        """A value given in the same message ('change ECOG to 0', 'TB: no'), else None. Naming
+        the topic is not a value: "change my answer about TB" does not say the patient had TB,
+        so a yes needs its own word ("TB should be yes")."""
+        found = [f for f in extract(text, lang, qid, audience, as_of()) if f.question_id == qid]
+        if len(found) != 1:
+            return None
+        f = found[0]
+        if f.value == "yes" and not f.negated and not YES_WORD.search(text):
+            return None
+        return f.value

@@ -254,15 +254,13 @@ class ValidateScreeningForm(FormValidationAction):
         events += [SlotSet(f.question_id, f.value) for f in taken.recorded]
         said: list[str] = []
         if taken.recorded:
-            shown = "; ".join(f"{vocab().label(vocab().question(f.question_id)['criterion'])}: "
-                              f"{str(f.value).replace('_', ' ')}" for f in taken.recorded)
-            said.append(say("noted", lang, patient=s.patient_id, items=shown))
+            said.append(say("noted", lang, patient=s.patient_id, items=policy.noted(taken.recorded, lang)))
         if taken.confirm is not None:
             c = taken.confirm
             events.append(SlotSet(CONFIRMING, {"question_id": c.question_id, "value": c.value, "words": c.words}))
         answered = bool(members & {f.question_id for f in taken.recorded}) or taken.confirm is not None
-        if requested == CHECKLIST and answered:
-            s.checklist = "named"
+        if requested == CHECKLIST and members <= {f.question_id for f in taken.recorded}:
+            s.checklist = "named"  # every item answered; otherwise the rest are grouped again
             events.append(SlotSet(CHECKLIST, "named"))
         if requested in GROUPS and answered:
             events.append(SlotSet(requested, "answered"))

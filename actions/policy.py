@@ -78,3 +78,11 @@ def restate(f: Finding | dict[str, Any], lang: str) -> str:
     line = entry.get(str(value)) or entry.get("*") or table["*"]["*"]
     shown = str(value).replace("_", " ").replace("grade 1 2", "grade 1-2").replace("grade 3 4", "grade 3-4")
     return line.format(value=shown, label=vocab().label(vocab().question(qid)["criterion"]))
+
+
+def noted(findings: list[Finding], lang: str) -> str:
+    """'unresectable: yes; TB ever: no' for a "Noted" line."""
+    from actions.messages import text
+
+    labels = text("answer_labels", lang)
+    return "; ".join(f"{labels.get(f.question_id, f.question_id)}: {str(f.value).replace('_', ' ')}" for f in findings)

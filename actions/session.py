@@ -27,7 +27,6 @@ from actions.common import (
     patient_id_in,
     screening_or_say,
 )
-from actions.interpret import yes_no
 from actions.messages import say
 from actions.records import as_of
 from actions.screening import (
@@ -41,8 +40,7 @@ from actions.screening import (
     caller_of,
     fresh_screening_events,
 )
-from actions.understand import extract
-from actions.vocab import vocab
+from actions.understand import bare, extract
 from fhir_ingest.errors import IngestError, PatientNotFound
 
 
@@ -104,11 +102,7 @@ async def begin(
     if opening:
         taken = policy.take(s, extract(opening, lang, None, role, as_of()), set())
         if taken.recorded:
-            shown = "; ".join(
-                f"{vocab().label(vocab().question(f.question_id)['criterion'])}: {str(f.value).replace('_', ' ')}"
-                for f in taken.recorded
-            )
-            said = "\n" + say("noted", lang, patient=pid, items=shown)
+            said = "\n" + say("noted", lang, patient=pid, items=policy.noted(taken.recorded, lang))
         if taken.confirm is not None:
             c = taken.confirm
             events.append(SlotSet(CONFIRMING, {"question_id": c.question_id, "value": c.value, "words": c.words}))
@@ -218,7 +212,8 @@ class ActionReplyOutsideForm(Action):
     ) -> list[EventType]:
         s = Screening.from_tracker(tracker)
         verdict = tracker.get_slot(VERDICT)
-        answer = yes_no(latest_text(tracker), latest_intent(tracker))
+        lang = str(tracker.get_slot(LANGUAGE) or "en")
+        answer = bare(latest_text(tracker), lang) or {"affirm": "yes", "deny": "no"}.get(latest_intent(tracker) or "")
         offered = s is not None and verdict == "ineligible" and not s.go_on and not tracker.get_slot(CLOSED)
         if offered and answer in ("yes", "no"):
             if answer == "yes":

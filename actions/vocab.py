@@ -18,29 +18,6 @@ CHECKLIST = "history_checklist"  # the slot of the grouped history question
 
 
 @dataclass(frozen=True)
-class Replies:
-    """Words that answer questions (chat.yaml `replies`)."""
-
-    yes: frozenset[str]
-    no: frozenset[str]
-    unsure: tuple[str, ...]
-    question_words: frozenset[str]
-    choices: dict[str, dict[str, tuple[str, ...]]]  # question id -> choice id -> words
-    choices_shown: dict[str, str]
-
-    @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> Replies:
-        return cls(
-            yes=frozenset(map(str, raw["yes_words"])),
-            no=frozenset(map(str, raw["no_words"])),
-            unsure=tuple(map(str, raw["unsure_phrases"])),
-            question_words=frozenset(map(str, raw["question_words"])),
-            choices={q: {c: tuple(map(str, w)) for c, w in t.items()} for q, t in raw["choices"].items()},
-            choices_shown=dict(raw["choices_shown"]),
-        )
-
-
-@dataclass(frozen=True)
 class Vocab:
     trial: Trial
     questions: dict[str, dict[str, Any]]
@@ -49,9 +26,7 @@ class Vocab:
     checklist_items: dict[str, str]
     checklist_min: int
     topics: dict[str, tuple[str, ...]]
-    drug_answers: dict[str, tuple[str, ...]]
     glossary: dict[str, dict[str, Any]]
-    replies: Replies
 
     def question(self, qid: str) -> dict[str, Any]:
         return self.questions[qid]
@@ -79,17 +54,6 @@ class Vocab:
                 return q["id"]
         return qid
 
-    def drug_names(self, valuesets: tuple[str, ...] | None = None) -> dict[str, str]:
-        """name -> value set, for the given value sets (default: every set that has names)."""
-        out: dict[str, str] = {}
-        for name, vs in self.trial.valuesets.items():
-            if valuesets is not None and name not in valuesets:
-                continue
-            for n in vs.names:
-                if len(n) >= 3 and n not in ("flush", "lock", "platinum"):
-                    out.setdefault(n, name)
-        return out
-
 
 @lru_cache(maxsize=1)
 def vocab() -> Vocab:
@@ -103,9 +67,7 @@ def vocab() -> Vocab:
         checklist_items=dict(raw["checklist"]["items"]),
         checklist_min=int(raw["checklist"].get("min_items", 2)),
         topics={k: tuple(str(w).lower() for w in v) for k, v in raw["topics"].items()},
-        drug_answers={k: tuple(v) for k, v in raw["drug_answers"].items()},
         glossary=dict(raw["glossary"]),
-        replies=Replies.from_dict(raw["replies"]),
     )
 
 

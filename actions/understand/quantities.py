@@ -13,7 +13,8 @@ LB_TO_KG = 0.45359237
 
 ECOG = re.compile(
     rf"\b(?:ecog|ecgo|ecog ps|ecog-ps|who ps|who performance status|zubrod|performance status|perf status|ps)"
-    rf"\s*(?:of|is|=|:|was|now|currently|score|status)?\s*(?:is|of|=|:)?\s*{NUM}(\s*(?:-|to|/|or)\s*\d)?\b",
+    rf"(?:\s*(?:of|is|=|:|was|now|currently|score|status|actually|really|should be|be|to)){{0,3}}\s*"
+    rf"{NUM}(\s*(?:-|to|/|or)\s*\d)?\b",
     re.I,
 )
 WEIGHT = re.compile(rf"\b{NUM}\s*(kg|kgs|kilos?|kilograms?|lbs?|pounds?)\b", re.I)
