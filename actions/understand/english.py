@@ -34,6 +34,8 @@ BACKWARD_NEGATIONS = ["neg", "negative", "-ve", "nil", "excluded", "ruled out", 
                       "not present", "not seen", "never", "no"]  # fmt: skip
 UNSURE_WORDS = re.compile(r"not sure|unsure|don't know|dont know|do not know|unknown|unclear|no idea|uncertain|"
                           r"can't remember|cant remember|need to check|not certain|\?")
+TRIAL_DRUGS = frozenset({"toripalimab", "js001", "tuoyi", "拓益"})
+TRIAL_WORDS = re.compile(r"\b(trial|study|protocol|nct\d+|enrol\w*|enroll\w*)\b", re.I)
 LIVER_WORDS = frozenset({"liver", "hepatic", "bile", "duct", "biliary", "cholangio", "cholangiocarcinoma", "icc",
                          "intrahepatic", "this", "the", "his", "her", "primary", "current", "index"})  # fmt: skip
 
@@ -145,6 +147,10 @@ def model() -> Model:
                                                                            "although", "apart from", "except")]
     extra += [ConTextRule(p, "POSSIBLE_EXISTENCE", direction="BIDIRECTIONAL", max_scope=4)
               for p in ("not sure", "unsure", "don't know", "unclear", "no idea", "not certain", "?")]
+    # "as a child" dates the patient's own history; ConText's default reads "child" as family
+    extra += [ConTextRule(p, "HISTORICAL", direction="BIDIRECTIONAL")
+              for p in ("as a child", "as a kid", "in childhood", "as a teenager", "as a teen", "when he was a child",
+                        "when she was a child", "when he was a kid", "when she was a kid")]
     context.add(extra)
     words = sorted({w for r in rules for w in r.phrase.split() if len(w) >= 5 and w.isalpha()})
     return Model(
@@ -168,9 +174,9 @@ def _correct_typos(text: str, m: Model) -> str:
     def fix(match: re.Match[str]) -> str:
         w = match.group(0)
         lw = w.lower()
-        if len(lw) < 6 or lw in known:
+        if len(lw) < 7 or lw in known:  # short words are too often other real words
             return w
-        close = difflib.get_close_matches(lw, m.vocabulary, n=1, cutoff=0.85)
+        close = difflib.get_close_matches(lw, m.vocabulary, n=1, cutoff=0.86)
         return close[0] if close else w
 
     return re.sub(r"[A-Za-z]+", fix, text)
@@ -232,8 +238,16 @@ def extract(text: str, pending: str | None, audience: str, as_of: date) -> list[
         # "no, he is resectable": the leading word answers the pending question; a negation
         # does not reach past its comma into the rest of the message
         found = _read(after[1:], pending, as_of, m)
-        return _one_per_question(_pending_reply(found, lead, pending, m))
-    return _one_per_question(_pending_reply(_read(text, pending, as_of, m), text, pending, m))
+        return _for_audience(_one_per_question(_pending_reply(found, lead, pending, m)), audience)
+    return _for_audience(_one_per_question(_pending_reply(_read(text, pending, as_of, m), text, pending, m)),
+                         audience)
+
+
+def _for_audience(findings: list[Finding], audience: str) -> list[Finding]:
+    from actions.vocab import vocab
+
+    qs = vocab().questions
+    return [f for f in findings if audience in qs.get(f.question_id, {}).get("audience", (audience,))]
 
 
 def _read(text: str, pending: str | None, as_of: date, m: Model) -> list[Finding]:
@@ -250,6 +264,8 @@ def _read(text: str, pending: str | None, as_of: date, m: Model) -> list[Finding
             continue
         if getattr(ent._, "is_family", False):
             continue  # "mother had breast cancer": not the patient's
+        if rule.phrase in TRIAL_DRUGS and TRIAL_WORDS.search(lower):
+            continue  # "the toripalimab + lenvatinib trial" names the study, not a prior treatment
         if rule.generic and any(t.lower_ in LIVER_WORDS for t in doc[max(0, ent.start - 3) : ent.start]):
             continue  # "bile duct cancer", "this cancer": the tumour being screened
         negated = bool(ent._.is_negated)
@@ -278,9 +294,15 @@ def _read(text: str, pending: str | None, as_of: date, m: Model) -> list[Finding
         found.append((ent.start_char, Finding(rule.question_id, value, ent.text, negated), rule))
 
     findings = _keep_only_with(found, pending, lower, m)
-    findings += _windows(findings, clean, pending, as_of, m)
+    dated = _windows(findings, clean, pending, as_of, m)
+    # a dated mention of a window topic ("GI bleed in 2021") is answered by its date
+    findings = [f for f in findings if f.question_id not in {d.question_id for d in dated}] + dated
     for q in quantities.find(clean):
         findings.append(Finding(q.question_id, q.value, q.words, False))
+    bp = quantities.blood_pressure(clean)
+    if bp is not None and (pending == "bp_controlled" or _topic_named(lower, m, "bp")):
+        words, controlled = bp
+        findings.append(Finding("bp_controlled", "yes" if controlled else "no", words, False))
     return findings
 
 
@@ -332,6 +354,8 @@ def _pending_reply(findings: list[Finding], text: str, pending: str | None, m: M
     qtype = q.get("type", "yes_no")
     if qtype == "number":
         n = quantities.bare_number(text)
+        if n is None:
+            n = quantities.single_number(text, q.get("range", [0, 10_000]))
         if n is not None:
             n = int(n) if n.is_integer() and pending in ("ecog_score", "age_years") else n
             return [*findings, Finding(pending, n, text.strip(), False)]

@@ -23,7 +23,8 @@ AGE = re.compile(
     r"\b(\d{1,3})\s*(?:-\s*)?(?:years?|yrs?|yr|y)\s*(?:-\s*)?(?:old|of age|o\b)"
     r"|\b(\d{1,3})\s*(?:yo|y/o|y\.o\.|yoa)\b"
     r"|\b(\d{2})\s*(?:m|f|male|female|man|woman|lady|gentleman)\b"
-    r"|\b(?:aged|age|age is|age:)\s*(\d{1,3})\b",
+    r"|\b(?:aged|age|age is|age:|turned|turns)\s*(\d{1,3})\b"
+    r"|\b(?:he|she)(?:'s| is)\s+(\d{2})\b(?!\s*(?:kg|kilos?|lbs?|cm|mm|%))",
     re.I,
 )
 
@@ -76,3 +77,23 @@ def bare_number(text: str) -> float | None:
     if t in WORDS:
         return float(WORDS[t])
     return None
+
+
+BP = re.compile(r"\b(\d{2,3})\s*/\s*(\d{2,3})\b")
+ANY_NUMBER = re.compile(r"(?<![\w./])(\d+(?:\.\d+)?)(?![\w/]|\.\d)|\b(zero|one|two|three|four|five)\b", re.I)
+
+
+def blood_pressure(text: str) -> tuple[str, bool] | None:
+    """The latest-looking reading "135/85": (its words, whether below 140/90)."""
+    found = [m for m in BP.finditer(text) if 60 <= int(m.group(1)) <= 260 and 30 <= int(m.group(2)) <= 160]
+    if not found:
+        return None
+    m = found[-1]
+    return m.group(0), int(m.group(1)) < 140 and int(m.group(2)) < 90
+
+
+def single_number(text: str, bounds: list[float]) -> float | None:
+    """The one number a reply holds ("she's 66", "about 70 now"), when there is exactly one in range."""
+    values = [_num(a or b) for a, b in ANY_NUMBER.findall(text)]
+    values = [v for v in values if bounds[0] <= v <= bounds[1]]
+    return values[0] if len(values) == 1 else None
