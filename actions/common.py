@@ -40,6 +40,12 @@ ID_AFTER = re.compile(
     r"\s*[:#]?\s*([A-Za-z]{0,4}-?\d[A-Za-z0-9\-]*)",
     re.I,
 )
+# An explicit request to screen someone: naming an id inside an answer ("treated in 2019") is not.
+REQUEST_WORDS = re.compile(
+    r"\b(screen|pre-?screen|check|switch|swap|change to|move on to|next (one|patient|pt)|another patient|"
+    r"look at|what about|how about|eligib\w*|qualif\w*|candidate|instead|start|referral|suitable|trial)\b",
+    re.I,
+)
 # A number followed or preceded by these is a quantity or a date, not an id.
 QUANTITY_AFTER = re.compile(
     r"\s*(?:-\s*)?(?:years?|yrs?|yo\b|y/o|y\.o|kg|kgs|kilos?|lbs?|pounds?|mg|g/dl|cm|mm|%|cycles?|months?|weeks?|"

@@ -26,7 +26,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import policy, render
-from actions.common import bot_text, latest_intent, patient_id_in
+from actions.common import REQUEST_WORDS, bot_text, latest_intent, patient_id_in
 from actions.messages import say, text
 from actions.records import as_of
 from actions.screening import (
@@ -71,12 +71,6 @@ COMMAND_INTENTS = frozenset(
     }
 )
 COMMAND_MIN_CONFIDENCE = 0.4
-# An explicit request to screen someone: naming an id inside an answer ("treated in 2019") is not.
-REQUEST_WORDS = re.compile(
-    r"\b(screen|pre-?screen|check|switch|swap|change to|move on to|next (one|patient|pt)|another patient|"
-    r"look at|what about|how about|eligib\w*|qualif\w*|candidate|instead|start)\b",
-    re.I,
-)
 YES = frozenset({"affirm"})
 NO = frozenset({"deny"})
 ALL_APPLY = re.compile(r"\b(all (of them|three|apply|applies|yes)|all|yes to all|every one|both)\b", re.I)
@@ -179,6 +173,7 @@ class ValidateScreeningForm(FormValidationAction):
                     question=qid,
                     criteria=[vocab().question(qid)["criterion"]],
                     confirm=True,
+                    value=confirming["value"],
                 ),
                 buttons=_buttons(text("choices.confirm", lang)),
             )

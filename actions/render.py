@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from actions.messages import say, text
-from actions.screening import LIVER, TUMOUR, Screening
+from actions.screening import GROUPS, LIVER, TUMOUR, Screening
 from actions.vocab import CHECKLIST, Vocab, vocab
 from eligibility import CriterionResult, Report
 from eligibility.report import VERDICT_WORDS
@@ -244,6 +244,8 @@ def why(qid: str | None, report: Report | None, screening: Screening | None) -> 
             "These are history exclusions. A record can show that they happened, not that they never did, "
             "so I ask; 'none of these' clears them all at once."
         )
+    if qid in GROUPS:
+        return " ".join(why(m, report, screening) for m in GROUPS[qid])
     q = v.question(qid)
     text = q.get("why") or ""
     root = v.question(v.root_of(qid))

@@ -16,9 +16,11 @@ from rasa_sdk.types import DomainDict
 
 from actions import policy, render
 from actions.common import (
+    ID_AFTER,
     NAME_A_PATIENT,
     NO_CALLER,
     OWN_RECORD_ONLY,
+    REQUEST_WORDS,
     bot_text,
     deactivate_if_active,
     latest_intent,
@@ -201,6 +203,16 @@ async def go_on(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Even
     return [SlotSet(GO_ON, True), SlotSet(CLOSED, False), *next_step(tracker, "ask")]
 
 
+def names_a_patient(tracker: Tracker, s: Screening | None) -> bool:
+    """A request naming a patient other than the one on screen, with no question pending."""
+    caller = caller_of(tracker)
+    pid = patient_id_in(tracker)
+    if caller is None or caller.role != "clinician" or not pid or (s is not None and pid == s.patient_id):
+        return False
+    text = latest_text(tracker)
+    return bool(REQUEST_WORDS.search(text) or ID_AFTER.search(text))
+
+
 class ActionReplyOutsideForm(Action):
     """yes / no / a number with no question pending: after a rule-out, yes = go on, no = stop."""
 
@@ -215,6 +227,9 @@ class ActionReplyOutsideForm(Action):
         lang = str(tracker.get_slot(LANGUAGE) or "en")
         answer = bare(latest_text(tracker), lang) or {"affirm": "yes", "deny": "no"}.get(latest_intent(tracker) or "")
         offered = s is not None and verdict == "ineligible" and not s.go_on and not tracker.get_slot(CLOSED)
+        if answer is None and names_a_patient(tracker, s):
+            # an opening the NLU took for an answer ("58 y/o man with ICC, id 123, can he go on?")
+            return await ActionStartScreening().run(dispatcher, tracker, domain)
         if offered and answer in ("yes", "no"):
             if answer == "yes":
                 return await go_on(dispatcher, tracker)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -49,15 +50,17 @@ def load(name: str = "clinician_en.yml") -> list[dict[str, Any]]:
 
 
 def parse(model: Path, rasa_python: Path, texts: list[str]) -> list[dict[str, Any]]:
-    done = subprocess.run(
-        [str(rasa_python), str(REPO / "benchmarks" / "nlu_parse.py"), str(model)],
-        input=json.dumps(texts),
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        check=True,
-    )
-    return json.loads(done.stdout)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "parses.json"
+        subprocess.run(
+            [str(rasa_python), str(REPO / "benchmarks" / "nlu_parse.py"), str(model), str(out)],
+            input=json.dumps(texts),
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            check=True,
+        )
+        return json.loads(out.read_text())
 
 
 def intent_f1(gold: list[str], pred: list[str]) -> dict[str, float]:

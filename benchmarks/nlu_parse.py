@@ -1,6 +1,6 @@
 """Parse messages with a trained Rasa model (run by .venv-rasa's Python; used by bench_chat.py).
 
-    .venv-rasa/bin/python benchmarks/nlu_parse.py MODEL < texts.json > parses.json
+    .venv-rasa/bin/python benchmarks/nlu_parse.py MODEL OUT.json < texts.json
 
 Input: a JSON list of texts. Output: a JSON list of {intent, confidence, entities: [{entity, value}]}.
 """
@@ -33,7 +33,9 @@ async def parse_all(model: str, texts: list[str]) -> list[dict]:
 def main() -> None:
     logging.disable(logging.WARNING)
     texts = json.load(sys.stdin)
-    json.dump(asyncio.run(parse_all(sys.argv[1], texts)), sys.stdout)
+    result = asyncio.run(parse_all(sys.argv[1], texts))
+    with open(sys.argv[2], "w", encoding="utf-8") as out:  # Rasa writes to stdout itself
+        json.dump(result, out)
 
 
 if __name__ == "__main__":

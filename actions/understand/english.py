@@ -202,6 +202,19 @@ def _topic_named(text_lower: str, m: Model, topic: str) -> bool:
     return any(re.search(rf"(?<![\w-]){re.escape(w)}(?![\w])", text_lower) for w in m.topic_words.get(topic, ()))
 
 
+def _negated(ent: Any, spans: list[tuple[int, int]]) -> bool:
+    """Negated by a modifier that is not itself part of another phrase: the "not" of "not
+    anticoagulated" keeps its value there and does not reach on to "clotting normal"."""
+    for mod in ent._.modifiers:
+        if not mod.category.startswith("NEGATED"):
+            continue
+        start, end = mod.modifier_span
+        inside = any(s <= start and end <= e and (s, e) != (ent.start, ent.end) for s, e in spans)
+        if not inside:
+            return True
+    return False
+
+
 def _choice_value(qid: str, ent: Any, doc: Any, m: Model) -> str | None:
     """Severity words in the same clause as the finding (before it, or just after)."""
     spec = m.choices[qid]
@@ -256,6 +269,7 @@ def _read(text: str, pending: str | None, as_of: date, m: Model) -> list[Finding
     lower = clean.lower()
     found: list[tuple[int, Finding, Rule | None]] = []
     unsure_msg = bool(UNSURE_WORDS.search(lower))
+    spans = [(e.start, e.end) for e in doc.ents]
     for ent in doc.ents:
         rule = m.rules.get(ent.label_)
         if rule is None:
@@ -268,7 +282,7 @@ def _read(text: str, pending: str | None, as_of: date, m: Model) -> list[Finding
             continue  # "the toripalimab + lenvatinib trial" names the study, not a prior treatment
         if rule.generic and any(t.lower_ in LIVER_WORDS for t in doc[max(0, ent.start - 3) : ent.start]):
             continue  # "bile duct cancer", "this cancer": the tumour being screened
-        negated = bool(ent._.is_negated)
+        negated = _negated(ent, spans)
         if rule.stated == "steroid":
             dose = _steroid_dose(ent, doc, m)
             if negated:
