@@ -34,6 +34,7 @@ BACKWARD_NEGATIONS = ["neg", "negative", "-ve", "nil", "excluded", "ruled out", 
                       "not present", "not seen", "never", "no"]  # fmt: skip
 UNSURE_WORDS = re.compile(r"not sure|unsure|don't know|dont know|do not know|unknown|unclear|no idea|uncertain|"
                           r"can't remember|cant remember|need to check|not certain|\?")
+NORMAL_STATE = re.compile(r"\b(normal|fine|ok|okay|unremarkable|good|preserved|intact|clear|well)\b")
 TRIAL_DRUGS = frozenset({"toripalimab", "js001", "tuoyi", "拓益"})
 TRIAL_WORDS = re.compile(r"\b(trial|study|protocol|nct\d+|enrol\w*|enroll\w*)\b", re.I)
 LIVER_WORDS = frozenset({"liver", "hepatic", "bile", "duct", "biliary", "cholangio", "cholangiocarcinoma", "icc",
@@ -87,6 +88,10 @@ def _rules(raw: dict[str, Any]) -> list[Rule]:
                     # negated yes_only phrase ("no mets") says nothing about the question
                     if SELF_NEGATING.search(p):
                         negated: Any = stated
+                    elif NORMAL_STATE.search(p):
+                        # "clotting normal" under a negation from elsewhere in the clause ("not
+                        # anticoagulated, clotting normal") says nothing; it is never flipped
+                        negated = None
                     else:
                         negated = opposite[stated] if key in ("yes", "no") else None
                     out.append(Rule(qid, p, stated, negated, only, p in generic))
@@ -202,19 +207,6 @@ def _topic_named(text_lower: str, m: Model, topic: str) -> bool:
     return any(re.search(rf"(?<![\w-]){re.escape(w)}(?![\w])", text_lower) for w in m.topic_words.get(topic, ()))
 
 
-def _negated(ent: Any, spans: list[tuple[int, int]]) -> bool:
-    """Negated by a modifier that is not itself part of another phrase: the "not" of "not
-    anticoagulated" keeps its value there and does not reach on to "clotting normal"."""
-    for mod in ent._.modifiers:
-        if not mod.category.startswith("NEGATED"):
-            continue
-        start, end = mod.modifier_span
-        inside = any(s <= start and end <= e and (s, e) != (ent.start, ent.end) for s, e in spans)
-        if not inside:
-            return True
-    return False
-
-
 def _choice_value(qid: str, ent: Any, doc: Any, m: Model) -> str | None:
     """Severity words in the same clause as the finding (before it, or just after)."""
     spec = m.choices[qid]
@@ -269,7 +261,6 @@ def _read(text: str, pending: str | None, as_of: date, m: Model) -> list[Finding
     lower = clean.lower()
     found: list[tuple[int, Finding, Rule | None]] = []
     unsure_msg = bool(UNSURE_WORDS.search(lower))
-    spans = [(e.start, e.end) for e in doc.ents]
     for ent in doc.ents:
         rule = m.rules.get(ent.label_)
         if rule is None:
@@ -282,7 +273,7 @@ def _read(text: str, pending: str | None, as_of: date, m: Model) -> list[Finding
             continue  # "the toripalimab + lenvatinib trial" names the study, not a prior treatment
         if rule.generic and any(t.lower_ in LIVER_WORDS for t in doc[max(0, ent.start - 3) : ent.start]):
             continue  # "bile duct cancer", "this cancer": the tumour being screened
-        negated = _negated(ent, spans)
+        negated = bool(ent._.is_negated)
         if rule.stated == "steroid":
             dose = _steroid_dose(ent, doc, m)
             if negated:
