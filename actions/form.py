@@ -225,14 +225,17 @@ class ValidateScreeningForm(FormValidationAction):
             clear.append(SlotSet(CONFIRMING, None))  # another answer: read it as the reply itself
         intent = latest_intent(tracker)
         confidence = float(((tracker.latest_message or {}).get("intent") or {}).get("confidence") or 0.0)
-        if not findings and self.names_other_patient(tracker, message, s):
+        # What counts as an answer: a finding for a question still open (naming a topic that is
+        # settled, as in "change my answer about TB", answers nothing).
+        usable = [f for f in findings if policy.open_question(s, f.question_id, members)]
+        if not usable and self.names_other_patient(tracker, message, s):
             new = patient_id_in(tracker)
             return Turn(
                 [*clear, SlotSet(SWITCH_TO, new), SlotSet(REQUESTED, requested)],
                 said=[],
                 done=self._ask_switch(dispatcher, s, new, lang),
             )
-        if not findings and intent in COMMAND_INTENTS and confidence >= COMMAND_MIN_CONFIDENCE:
+        if not usable and intent in COMMAND_INTENTS and confidence >= COMMAND_MIN_CONFIDENCE:
             return Turn([*clear, ActionExecutionRejected("screening_form")], stepped_out=True)
         if requested in (CHECKLIST, *GROUPS) and not findings and bare(message, lang) == "not_sure":
             # "not sure" to a grouped question: ask its items one by one

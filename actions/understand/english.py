@@ -62,6 +62,7 @@ class Model:
     steroid_limit: float
     windows: dict[str, dict[str, Any]]
     bare: dict[str, tuple[str, ...]]
+    bare_alone: dict[str, tuple[str, ...]]
     vocabulary: list[str] = field(default_factory=list)
 
 
@@ -168,6 +169,7 @@ def model() -> Model:
         steroid_limit=float(raw["steroids"]["limit_mg"]),
         windows=raw["windows"],
         bare={k: tuple(str(w).lower() for w in v) for k, v in _keys(raw["bare"]).items()},
+        bare_alone={k: tuple(str(w).lower() for w in v) for k, v in _keys(raw["bare_alone"]).items()},
         vocabulary=words,
     )
 
@@ -196,6 +198,10 @@ def bare(text: str) -> str | None:
 def _bare(text: str, m: Model) -> tuple[str | None, int]:
     """The leading yes / no / not-sure word(s) of a reply and how many tokens they take."""
     t = text.strip().lower()
+    alone = t.rstrip(".!")
+    for kind in ("yes", "no"):
+        if alone in m.bare_alone.get(kind, ()):
+            return kind, len(alone.split())
     for kind in ("unsure", "no", "yes"):
         for phrase in sorted(m.bare[kind], key=len, reverse=True):
             if t == phrase or re.match(rf"{re.escape(phrase)}(?=$|[\s,.;:!\-)])", t):
@@ -205,6 +211,18 @@ def _bare(text: str, m: Model) -> tuple[str | None, int]:
 
 def _topic_named(text_lower: str, m: Model, topic: str) -> bool:
     return any(re.search(rf"(?<![\w-]){re.escape(w)}(?![\w])", text_lower) for w in m.topic_words.get(topic, ()))
+
+
+def _negated(ent: Any, spans: list[tuple[int, int]]) -> bool:
+    """Negated by a modifier that is not part of another phrase: the "not" of "not a surgical
+    candidate" belongs to that phrase and does not reach on to "three target lesions"."""
+    for mod in ent._.modifiers:
+        if not mod.category.startswith("NEGATED"):
+            continue
+        start, end = mod.modifier_span
+        if not any(s <= start and end <= e and (s, e) != (ent.start, ent.end) for s, e in spans):
+            return True
+    return False
 
 
 def _choice_value(qid: str, ent: Any, doc: Any, m: Model) -> str | None:
@@ -261,6 +279,7 @@ def _read(text: str, pending: str | None, as_of: date, m: Model) -> list[Finding
     lower = clean.lower()
     found: list[tuple[int, Finding, Rule | None]] = []
     unsure_msg = bool(UNSURE_WORDS.search(lower))
+    spans = [(e.start, e.end) for e in doc.ents]
     for ent in doc.ents:
         rule = m.rules.get(ent.label_)
         if rule is None:
@@ -273,7 +292,7 @@ def _read(text: str, pending: str | None, as_of: date, m: Model) -> list[Finding
             continue  # "the toripalimab + lenvatinib trial" names the study, not a prior treatment
         if rule.generic and any(t.lower_ in LIVER_WORDS for t in doc[max(0, ent.start - 3) : ent.start]):
             continue  # "bile duct cancer", "this cancer": the tumour being screened
-        negated = bool(ent._.is_negated)
+        negated = _negated(ent, spans)
         if rule.stated == "steroid":
             dose = _steroid_dose(ent, doc, m)
             if negated:

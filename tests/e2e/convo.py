@@ -94,7 +94,7 @@ class Conversation:
             if value != "not_sure":
                 rest = {CHECKLIST: "no", "tumour_checklist": "yes", "liver_status": "none"}[q]
                 for qid in self.current["items"]:
-                    self._record(qid, (named or {}).get(qid, rest if value is None or value == rest else value))
+                    self._record(qid, (named or {}).get(qid, rest))
         else:
             self._record(q, value)
         return self.send(text)

@@ -49,7 +49,7 @@ def test_several_answers_in_one_reply_and_a_no_for_another_topic(chat_stack):
         c.answer("we have the paraffin block from the diagnostic biopsy" if c.current["question"] ==
                  "tissue_available" else "three target lesions, biggest 4 cm", "yes")  # fmt: skip
     assert c.current["question"] == "ecog_score"
-    c.answer("no HE", None)  # a "no" for another topic: ECOG stays pending
+    c.send("no HE")  # a "no" for another topic: ECOG stays pending
     c.note(encephalopathy="none")
     assert c.current["question"] == "ecog_score" and answered(c)["encephalopathy"] == "none"
     c.answer("ECOG 0", 0)
