@@ -44,7 +44,7 @@ from actions.screening import (
     Screening,
     caller_of,
 )
-from actions.understand import Finding, bare, extract
+from actions.understand import Finding, bare, extract, looks_like
 from actions.vocab import CHECKLIST, vocab
 from fhir_ingest.errors import IngestError
 
@@ -71,6 +71,9 @@ COMMAND_INTENTS = frozenset(
     }
 )
 COMMAND_MIN_CONFIDENCE = 0.4
+# "book me a flight" steps out; a vague reply the classifier half-guesses as out of scope is a
+# reply that could not be used (it counts towards the two tries before "not sure").
+OUT_OF_SCOPE_MIN_CONFIDENCE = 0.7
 YES = frozenset({"affirm"})
 NO = frozenset({"deny"})
 ALL_APPLY = re.compile(r"\b(all (of them|three|apply|applies|yes)|all|yes to all|every one|both)\b", re.I)
@@ -235,7 +238,9 @@ class ValidateScreeningForm(FormValidationAction):
                 said=[],
                 done=self._ask_switch(dispatcher, s, new, lang),
             )
-        if not usable and intent in COMMAND_INTENTS and confidence >= COMMAND_MIN_CONFIDENCE:
+        floor = OUT_OF_SCOPE_MIN_CONFIDENCE if intent == "out_of_scope" else COMMAND_MIN_CONFIDENCE
+        command = intent in COMMAND_INTENTS and confidence >= floor
+        if not usable and command and looks_like(str(intent), message, lang):
             return Turn([*clear, ActionExecutionRejected("screening_form")], stepped_out=True)
         if requested in (CHECKLIST, *GROUPS) and not findings and bare(message, lang) == "not_sure":
             # "not sure" to a grouped question: ask its items one by one
@@ -366,6 +371,8 @@ class ValidateScreeningForm(FormValidationAction):
             if started is None:  # not found: the screening goes on
                 return Turn([*clear, SlotSet(SWITCH_TO, None)])
             fresh, events = started
+            # Rasa ends a form on any requested_slot None: the new patient's first question follows
+            events = [e for e in events if not (e.get("name") == REQUESTED and e.get("value") is None)]
             return Turn([*clear, *events], screening=fresh)
         return Turn([*clear, SlotSet(SWITCH_TO, None)], said=[say("switch_kept", lang, current=s.patient_id)])
 

@@ -46,6 +46,13 @@ def extractor(lang: str) -> Extractor:
     return _module(lang).extract
 
 
+def looks_like(intent: str, text: str, lang: str) -> bool:
+    """Whether the message has the shape of the command the NLU took it for (a language
+    without such a check trusts the NLU)."""
+    fn = getattr(_module(lang), "looks_like", None)
+    return fn(intent, text) if fn else True
+
+
 def bare(text: str, lang: str) -> str | None:
     """yes | no | not_sure when the message opens with a bare reply word ("no, ..."), else None."""
     fn = getattr(_module(lang), "bare", None)

@@ -25,13 +25,15 @@ CAPITALS_ONLY = frozenset({"he", "ms", "uc", "ich", "sbp", "aud", "ams", "ttc", 
 # Words inside a phrase that carry its own polarity ("no tissue"): ConText never flips them.
 SELF_NEGATING = re.compile(r"n't\b|\bcannot\b|\b(no|not|non|never|without|refuses?|refused|declines?|declined|won't|"
                            r"negative|neg|only|naive|naïve|untreated|free|off|lost|exhausted)\b|-$")
-NEGATIONS = ["nil", "neg", "-ve", "negative for", "free of", "w/o", "no hx of", "no history of", "no h/o",
-             "never had", "never been", "hasn't had", "has not had", "hasn't", "didn't have", "doesn't have",
-             "does not have", "no evidence of", "no sign of", "no signs of", "ruled out", "r/o", "nor", "or any",
-             "no prior", "no previous", "none", "never", "no known", "not on", "isn't on", "is not on",
-             "not had", "hasn't got", "no longer on"]  # fmt: skip
-BACKWARD_NEGATIONS = ["neg", "negative", "-ve", "nil", "excluded", "ruled out", "absent", "denied", "none",
-                      "not present", "not seen", "never", "no"]  # fmt: skip
+NEGATIONS = [
+    "negative for", "free of", "w/o", "no hx of", "no history of", "no h/o", "never had", "never been",
+    "hasn't had", "has not had", "hasn't", "didn't have", "doesn't have", "does not have", "no evidence of",
+    "no sign of", "no signs of", "nor", "or any", "no prior", "no previous", "never", "no known", "not on",
+    "isn't on", "is not on", "not had", "hasn't got", "no longer on",
+]  # fmt: skip
+# Written after what they negate ("HIV neg", "ascites absent"); short words either side.
+BACKWARD_NEGATIONS = ["negative", "excluded", "ruled out", "absent", "denied", "not present", "not seen"]
+BOTH_WAYS_NEGATIONS = ["nil", "neg", "-ve", "none"]
 UNSURE_WORDS = re.compile(r"not sure|unsure|don't know|dont know|do not know|unknown|unclear|no idea|uncertain|"
                           r"can't remember|cant remember|need to check|not certain|\?")
 NORMAL_STATE = re.compile(r"\b(normal|fine|ok|okay|unremarkable|good|preserved|intact|clear|well)\b")
@@ -63,6 +65,7 @@ class Model:
     windows: dict[str, dict[str, Any]]
     bare: dict[str, tuple[str, ...]]
     bare_alone: dict[str, tuple[str, ...]]
+    command_words: dict[str, tuple[str, ...]]
     vocabulary: list[str] = field(default_factory=list)
 
 
@@ -149,6 +152,9 @@ def model() -> Model:
     context = nlp.add_pipe("medspacy_context", config={"rules": "default"})
     extra = [ConTextRule(p, "NEGATED_EXISTENCE", direction="FORWARD") for p in NEGATIONS]
     extra += [ConTextRule(p, "NEGATED_EXISTENCE", direction="BACKWARD", max_scope=3) for p in BACKWARD_NEGATIONS]
+    extra += [
+        ConTextRule(p, "NEGATED_EXISTENCE", direction="BIDIRECTIONAL", max_scope=3) for p in BOTH_WAYS_NEGATIONS
+    ]
     extra += [ConTextRule(p, "TERMINATE", direction="TERMINATE") for p in (";", "but", "however", "though",
                                                                            "although", "apart from", "except")]
     extra += [ConTextRule(p, "POSSIBLE_EXISTENCE", direction="BIDIRECTIONAL", max_scope=4)
@@ -170,6 +176,7 @@ def model() -> Model:
         windows=raw["windows"],
         bare={k: tuple(str(w).lower() for w in v) for k, v in _keys(raw["bare"]).items()},
         bare_alone={k: tuple(str(w).lower() for w in v) for k, v in _keys(raw["bare_alone"]).items()},
+        command_words={k: tuple(str(w).lower() for w in v) for k, v in raw["command_words"].items()},
         vocabulary=words,
     )
 
@@ -187,6 +194,15 @@ def _correct_typos(text: str, m: Model) -> str:
         return close[0] if close else w
 
     return re.sub(r"[A-Za-z]+", fix, text)
+
+
+def looks_like(intent: str, text: str) -> bool:
+    """Whether a message holds a word of the command the NLU took it for (en_topics.yaml)."""
+    words = model().command_words.get(intent)
+    if words is None:
+        return True  # greetings, thanks, out of scope: the classifier decides alone
+    t = text.lower()
+    return any(re.search(rf"(?<![\w]){re.escape(w)}", t) if w[0].isalnum() else w in t for w in words)
 
 
 def bare(text: str) -> str | None:
