@@ -53,7 +53,8 @@ QUANTITY_AFTER = re.compile(
     re.I,
 )
 QUANTITY_BEFORE = re.compile(
-    r"(?:\b(?:ecog|ps|age|aged|grade|in|since|from|during|until|weighs|weight|bp|ef|cycles?|x)\s*[:=]?\s*)$", re.I
+    r"(?:\b(?:ecog|ps|age|aged|grade|in|since|from|during|until|weighs|weight|bp|ef|cycles?|x)\s*[:=]?\s*)$",
+    re.I,
 )
 
 

@@ -29,8 +29,11 @@ from actions.screening import (
 from actions.understand import extract
 from actions.vocab import CHECKLIST, find_phrases, vocab
 
-YES_WORD = re.compile(r"\b(yes|yeah|yep|did|does|has|had|is|was|positive|confirmed|true)\b\s*[.!]?$|"
-                      r"\b(should be|to|is actually|actually) (yes|positive)\b", re.I)
+YES_WORD = re.compile(
+    r"\b(yes|yeah|yep|did|does|has|had|is|was|positive|confirmed|true)\b\s*[.!]?$|"
+    r"\b(should be|to|is actually|actually) (yes|positive)\b",
+    re.I,
+)
 
 
 class ActionChangeAnswer(Action):
@@ -79,7 +82,9 @@ class ActionChangeAnswer(Action):
             return next_step(tracker, "wait")
         root = changed[0]
         lang = str(tracker.get_slot(LANGUAGE) or "en")
-        value = self.new_value(root, text, s.audience, lang) if len(changed) == 1 and root != CHECKLIST else None
+        value = (
+            self.new_value(root, text, s.audience, lang) if len(changed) == 1 and root != CHECKLIST else None
+        )
         if value is not None:
             s.answer(root, value)
             events.append(SlotSet(root, value))

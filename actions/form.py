@@ -105,8 +105,9 @@ def question_payload(slot: str, s: Screening, items: list[str]) -> dict[str, Any
     return {"question": slot, "criteria": [v.question(slot)["criterion"]]}
 
 
-def bare_kind(tracker: Tracker, findings: list[Finding], pending: str | None, message: str, lang: str
-              ) -> str | None:
+def bare_kind(
+    tracker: Tracker, findings: list[Finding], pending: str | None, message: str, lang: str
+) -> str | None:
     """yes | no | not_sure when the reply is a bare one (its finding for the pending question)."""
     kind = bare(message, lang)
     if kind:
@@ -213,16 +214,28 @@ class ValidateScreeningForm(FormValidationAction):
         confirming = tracker.get_slot(CONFIRMING)
         pending = requested
         members = set(s.members(requested, s.report()))
-        findings = extract(message, lang, None if requested in (CHECKLIST, *GROUPS) else pending, s.audience,
-                           as_of())
+        findings = extract(
+            message, lang, None if requested in (CHECKLIST, *GROUPS) else pending, s.audience, as_of()
+        )
         if confirming:
-            kind = bare_kind(tracker, [f for f in findings if f.question_id == confirming["question_id"]],
-                             confirming["question_id"], message, lang)
+            kind = bare_kind(
+                tracker,
+                [f for f in findings if f.question_id == confirming["question_id"]],
+                confirming["question_id"],
+                message,
+                lang,
+            )
             if kind == "yes" and not [f for f in findings if f.question_id != confirming["question_id"]]:
                 held = Finding(confirming["question_id"], confirming["value"], confirming.get("words", ""))
                 policy.take(s, [held], {held.question_id}, confirmed=True)
-                return Turn([*clear, SlotSet(CONFIRMING, None), SlotSet(held.question_id, held.value),
-                             *s.answer_events()])
+                return Turn(
+                    [
+                        *clear,
+                        SlotSet(CONFIRMING, None),
+                        SlotSet(held.question_id, held.value),
+                        *s.answer_events(),
+                    ]
+                )
             if kind == "no" and len(findings) <= 1:
                 return Turn([*clear, SlotSet(CONFIRMING, None)], said=[say("confirm_dropped", lang)])
             clear.append(SlotSet(CONFIRMING, None))  # another answer: read it as the reply itself
@@ -260,7 +273,9 @@ class ValidateScreeningForm(FormValidationAction):
             said.append(say("noted", lang, patient=s.patient_id, items=policy.noted(taken.recorded, lang)))
         if taken.confirm is not None:
             c = taken.confirm
-            events.append(SlotSet(CONFIRMING, {"question_id": c.question_id, "value": c.value, "words": c.words}))
+            events.append(
+                SlotSet(CONFIRMING, {"question_id": c.question_id, "value": c.value, "words": c.words})
+            )
         answered = bool(members & {f.question_id for f in taken.recorded}) or taken.confirm is not None
         if requested == CHECKLIST and members <= {f.question_id for f in taken.recorded}:
             s.checklist = "named"  # every item answered; otherwise the rest are grouped again
@@ -279,8 +294,10 @@ class ValidateScreeningForm(FormValidationAction):
                 self.give_up(s, requested, members, events, said, lang)
                 misses.pop(requested, None)
             else:
-                understood = [f"{vocab().label(vocab().question(f.question_id)['criterion'])} already settled"
-                              for f in taken.skipped]
+                understood = [
+                    f"{vocab().label(vocab().question(f.question_id)['criterion'])} already settled"
+                    for f in taken.skipped
+                ]
                 extra = say("understood_prefix", lang, items="; ".join(understood)) if understood else ""
                 said.append(say("not_understood_pending", lang, understood=extra))
         events.append(SlotSet(MISSES, misses))
@@ -288,7 +305,13 @@ class ValidateScreeningForm(FormValidationAction):
         return Turn([*events, *s.answer_events()], said=said, buttons=buttons)
 
     def give_up(
-        self, s: Screening, requested: str, members: set[str], events: list[EventType], said: list[str], lang: str
+        self,
+        s: Screening,
+        requested: str,
+        members: set[str],
+        events: list[EventType],
+        said: list[str],
+        lang: str,
     ) -> None:
         """Second unusable reply: 'not sure' for the item (a group is then asked one by one)."""
         v = vocab()
@@ -324,7 +347,9 @@ class ValidateScreeningForm(FormValidationAction):
         got = {f.question_id for f in findings}
         kind = bare(message, lang) or {"affirm": "yes", "deny": "no"}.get(latest_intent(tracker) or "")
         if group == LIVER:
-            said_none = kind == "no" or NONE_APPLY.search(message) or latest_intent(tracker) == "none_of_these"
+            said_none = (
+                kind == "no" or NONE_APPLY.search(message) or latest_intent(tracker) == "none_of_these"
+            )
             if said_none and not findings:
                 findings = [*findings, *(Finding(i, "none", message) for i in sorted(items) if i not in got)]
             return findings
@@ -343,7 +368,9 @@ class ValidateScreeningForm(FormValidationAction):
         pid = patient_id_in(tracker)
         if not pid or pid == s.patient_id:
             return False
-        return latest_intent(tracker) in ("screen_patient", "screen_another") and bool(REQUEST_WORDS.search(message))
+        return latest_intent(tracker) in ("screen_patient", "screen_another") and bool(
+            REQUEST_WORDS.search(message)
+        )
 
     def _ask_switch(self, dispatcher: CollectingDispatcher, s: Screening, new: str, lang: str) -> bool:
         dispatcher.utter_message(

@@ -85,4 +85,6 @@ def noted(findings: list[Finding], lang: str) -> str:
     from actions.messages import text
 
     labels = text("answer_labels", lang)
-    return "; ".join(f"{labels.get(f.question_id, f.question_id)}: {str(f.value).replace('_', ' ')}" for f in findings)
+    return "; ".join(
+        f"{labels.get(f.question_id, f.question_id)}: {str(f.value).replace('_', ' ')}" for f in findings
+    )

@@ -76,7 +76,11 @@ class ActionStartScreening(Action):
         if started is None:
             return next_step(tracker, "wait")
         s, events = started
-        return [*deactivate_if_active(tracker), *events, *next_step(tracker, "ask" if s.plan(s.report()) else "finish")]
+        return [
+            *deactivate_if_active(tracker),
+            *events,
+            *next_step(tracker, "ask" if s.plan(s.report()) else "finish"),
+        ]
 
     reads_opening = True
 
@@ -107,7 +111,9 @@ async def begin(
             said = "\n" + say("noted", lang, patient=pid, items=policy.noted(taken.recorded, lang))
         if taken.confirm is not None:
             c = taken.confirm
-            events.append(SlotSet(CONFIRMING, {"question_id": c.question_id, "value": c.value, "words": c.words}))
+            events.append(
+                SlotSet(CONFIRMING, {"question_id": c.question_id, "value": c.value, "words": c.words})
+            )
         events += s.answer_events()
     plan = s.plan(s.report())
     dispatcher.utter_message(
@@ -225,7 +231,9 @@ class ActionReplyOutsideForm(Action):
         s = Screening.from_tracker(tracker)
         verdict = tracker.get_slot(VERDICT)
         lang = str(tracker.get_slot(LANGUAGE) or "en")
-        answer = bare(latest_text(tracker), lang) or {"affirm": "yes", "deny": "no"}.get(latest_intent(tracker) or "")
+        answer = bare(latest_text(tracker), lang) or {"affirm": "yes", "deny": "no"}.get(
+            latest_intent(tracker) or ""
+        )
         offered = s is not None and verdict == "ineligible" and not s.go_on and not tracker.get_slot(CLOSED)
         if answer is None and names_a_patient(tracker, s):
             # an opening the NLU took for an answer ("58 y/o man with ICC, id 123, can he go on?")

@@ -24,7 +24,9 @@ async def parse_all(model: str, texts: list[str]) -> list[dict]:
             {
                 "intent": (parsed.get("intent") or {}).get("name"),
                 "confidence": (parsed.get("intent") or {}).get("confidence"),
-                "entities": [{"entity": e["entity"], "value": e.get("value")} for e in parsed.get("entities", [])],
+                "entities": [
+                    {"entity": e["entity"], "value": e.get("value")} for e in parsed.get("entities", [])
+                ],
             }
         )
     return out

@@ -63,7 +63,11 @@ def apply_answers(record: Outcome, status: Status | None, used: list[Answer]) ->
     if status is None or not used:
         return record, False, False
     ev = [
-        Evidence(source=a.by, value=a.value, note=f"answer to {a.question_id}" + (f': "{a.words}"' if a.words else ""))
+        Evidence(
+            source=a.by,
+            value=a.value,
+            note=f"answer to {a.question_id}" + (f': "{a.words}"' if a.words else ""),
+        )
         for a in used
     ]
     by = used[-1].by

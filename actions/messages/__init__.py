@@ -39,4 +39,6 @@ def text(key: str, lang: str = DEFAULT) -> Any:
 
 
 def say(key: str, lang: str = DEFAULT, **kw: Any) -> str:
-    return " ".join(str(text(key, lang)).split()).format(**kw) if kw else " ".join(str(text(key, lang)).split())
+    return (
+        " ".join(str(text(key, lang)).split()).format(**kw) if kw else " ".join(str(text(key, lang)).split())
+    )

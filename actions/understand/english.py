@@ -21,10 +21,14 @@ from actions.understand import Finding, quantities, timewords
 
 TOPICS_FILE = Path(__file__).with_name("en_topics.yaml")
 # Abbreviations that are ordinary English words in lower case: they count only in capitals.
-CAPITALS_ONLY = frozenset({"he", "ms", "uc", "ich", "sbp", "aud", "ams", "ttc", "ocp", "ptc", "npc", "crc", "ra"})
+CAPITALS_ONLY = frozenset(
+    {"he", "ms", "uc", "ich", "sbp", "aud", "ams", "ttc", "ocp", "ptc", "npc", "crc", "ra"}
+)
 # Words inside a phrase that carry its own polarity ("no tissue"): ConText never flips them.
-SELF_NEGATING = re.compile(r"n't\b|\bcannot\b|\b(no|not|non|never|without|refuses?|refused|declines?|declined|won't|"
-                           r"negative|neg|only|naive|naïve|untreated|free|off|lost|exhausted)\b|-$")
+SELF_NEGATING = re.compile(
+    r"n't\b|\bcannot\b|\b(no|not|non|never|without|refuses?|refused|declines?|declined|won't|"
+    r"negative|neg|only|naive|naïve|untreated|free|off|lost|exhausted)\b|-$"
+)
 NEGATIONS = [
     "negative for", "free of", "w/o", "no hx of", "no history of", "no h/o", "never had", "never been",
     "hasn't had", "has not had", "hasn't", "didn't have", "doesn't have", "does not have", "no evidence of",
@@ -34,13 +38,17 @@ NEGATIONS = [
 # Written after what they negate ("HIV neg", "ascites absent"); short words either side.
 BACKWARD_NEGATIONS = ["negative", "excluded", "ruled out", "absent", "denied", "not present", "not seen"]
 BOTH_WAYS_NEGATIONS = ["nil", "neg", "-ve", "none"]
-UNSURE_WORDS = re.compile(r"not sure|unsure|don't know|dont know|do not know|unknown|unclear|no idea|uncertain|"
-                          r"can't remember|cant remember|need to check|not certain|\?")
+UNSURE_WORDS = re.compile(
+    r"not sure|unsure|don't know|dont know|do not know|unknown|unclear|no idea|uncertain|"
+    r"can't remember|cant remember|need to check|not certain|\?"
+)
 NORMAL_STATE = re.compile(r"\b(normal|fine|ok|okay|unremarkable|good|preserved|intact|clear|well)\b")
 TRIAL_DRUGS = frozenset({"toripalimab", "js001", "tuoyi", "拓益"})
 TRIAL_WORDS = re.compile(r"\b(trial|study|protocol|nct\d+|enrol\w*|enroll\w*)\b", re.I)
-LIVER_WORDS = frozenset({"liver", "hepatic", "bile", "duct", "biliary", "cholangio", "cholangiocarcinoma", "icc",
-                         "intrahepatic", "this", "the", "his", "her", "primary", "current", "index"})  # fmt: skip
+LIVER_WORDS = frozenset(
+    {"liver", "hepatic", "bile", "duct", "biliary", "cholangio", "cholangiocarcinoma", "icc",
+     "intrahepatic", "this", "the", "his", "her", "primary", "current", "index"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -151,18 +159,36 @@ def model() -> Model:
     matcher.add(target_rules)
     context = nlp.add_pipe("medspacy_context", config={"rules": "default"})
     extra = [ConTextRule(p, "NEGATED_EXISTENCE", direction="FORWARD") for p in NEGATIONS]
-    extra += [ConTextRule(p, "NEGATED_EXISTENCE", direction="BACKWARD", max_scope=3) for p in BACKWARD_NEGATIONS]
     extra += [
-        ConTextRule(p, "NEGATED_EXISTENCE", direction="BIDIRECTIONAL", max_scope=3) for p in BOTH_WAYS_NEGATIONS
+        ConTextRule(p, "NEGATED_EXISTENCE", direction="BACKWARD", max_scope=3) for p in BACKWARD_NEGATIONS
     ]
-    extra += [ConTextRule(p, "TERMINATE", direction="TERMINATE") for p in (";", "but", "however", "though",
-                                                                           "although", "apart from", "except")]
-    extra += [ConTextRule(p, "POSSIBLE_EXISTENCE", direction="BIDIRECTIONAL", max_scope=4)
-              for p in ("not sure", "unsure", "don't know", "unclear", "no idea", "not certain", "?")]
+    extra += [
+        ConTextRule(p, "NEGATED_EXISTENCE", direction="BIDIRECTIONAL", max_scope=3)
+        for p in BOTH_WAYS_NEGATIONS
+    ]
+    extra += [
+        ConTextRule(p, "TERMINATE", direction="TERMINATE")
+        for p in (";", "but", "however", "though", "although", "apart from", "except")
+    ]
+    extra += [
+        ConTextRule(p, "POSSIBLE_EXISTENCE", direction="BIDIRECTIONAL", max_scope=4)
+        for p in ("not sure", "unsure", "don't know", "unclear", "no idea", "not certain", "?")
+    ]
     # "as a child" dates the patient's own history; ConText's default reads "child" as family
-    extra += [ConTextRule(p, "HISTORICAL", direction="BIDIRECTIONAL")
-              for p in ("as a child", "as a kid", "in childhood", "as a teenager", "as a teen", "when he was a child",
-                        "when she was a child", "when he was a kid", "when she was a kid")]
+    extra += [
+        ConTextRule(p, "HISTORICAL", direction="BIDIRECTIONAL")
+        for p in (
+            "as a child",
+            "as a kid",
+            "in childhood",
+            "as a teenager",
+            "as a teen",
+            "when he was a child",
+            "when she was a child",
+            "when he was a kid",
+            "when she was a kid",
+        )
+    ]
     context.add(extra)
     words = sorted({w for r in rules for w in r.phrase.split() if len(w) >= 5 and w.isalpha()})
     return Model(
@@ -226,7 +252,9 @@ def _bare(text: str, m: Model) -> tuple[str | None, int]:
 
 
 def _topic_named(text_lower: str, m: Model, topic: str) -> bool:
-    return any(re.search(rf"(?<![\w-]){re.escape(w)}(?![\w])", text_lower) for w in m.topic_words.get(topic, ()))
+    return any(
+        re.search(rf"(?<![\w-]){re.escape(w)}(?![\w])", text_lower) for w in m.topic_words.get(topic, ())
+    )
 
 
 def _negated(ent: Any, spans: list[tuple[int, int]]) -> bool:
@@ -278,8 +306,9 @@ def extract(text: str, pending: str | None, audience: str, as_of: date) -> list[
         # does not reach past its comma into the rest of the message
         found = _read(after[1:], pending, as_of, m)
         return _for_audience(_one_per_question(_pending_reply(found, lead, pending, m)), audience)
-    return _for_audience(_one_per_question(_pending_reply(_read(text, pending, as_of, m), text, pending, m)),
-                         audience)
+    return _for_audience(
+        _one_per_question(_pending_reply(_read(text, pending, as_of, m), text, pending, m)), audience
+    )
 
 
 def _for_audience(findings: list[Finding], audience: str) -> list[Finding]:
@@ -346,8 +375,9 @@ def _read(text: str, pending: str | None, as_of: date, m: Model) -> list[Finding
     return findings
 
 
-def _keep_only_with(found: list[tuple[int, Finding, Rule | None]], pending: str | None, lower: str, m: Model
-                    ) -> list[Finding]:
+def _keep_only_with(
+    found: list[tuple[int, Finding, Rule | None]], pending: str | None, lower: str, m: Model
+) -> list[Finding]:
     plain = {f.question_id for _, f, r in found if r is None or not r.only_with}
     out: list[Finding] = []
     for _, f, r in sorted(found, key=lambda x: x[0]):
@@ -409,8 +439,11 @@ def _pending_reply(findings: list[Finding], text: str, pending: str | None, m: M
     first_other = min((text.lower().find(f.words.lower()) for f in findings if f.words), default=-1)
     if kind in ("no", "yes") and first_other >= 0:
         head = text.lower()[:first_other]
-        if re.fullmatch(rf"\s*{re.escape(lead.lower())}\s*(?:(?:any|prior|previous|history of|h/o|hx of|known|"
-                        r"signs? of|evidence of|significant|clinical|active|the|a)\s*)*", head):
+        if re.fullmatch(
+            rf"\s*{re.escape(lead.lower())}\s*(?:(?:any|prior|previous|history of|h/o|hx of|known|"
+            r"signs? of|evidence of|significant|clinical|active|the|a)\s*)*",
+            head,
+        ):
             return findings
     if kind == "unsure":
         value: Any = "not_sure"

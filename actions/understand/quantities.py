@@ -18,7 +18,9 @@ ECOG = re.compile(
     re.I,
 )
 WEIGHT = re.compile(rf"\b{NUM}\s*(kg|kgs|kilos?|kilograms?|lbs?|pounds?)\b", re.I)
-WEIGHS = re.compile(r"\b(?:weighs|weight|wt|weighing)\s*(?:is|of|=|:|about|around|now)?\s*(\d+(?:\.\d+)?)\b", re.I)
+WEIGHS = re.compile(
+    r"\b(?:weighs|weight|wt|weighing)\s*(?:is|of|=|:|about|around|now)?\s*(\d+(?:\.\d+)?)\b", re.I
+)
 AGE = re.compile(
     r"\b(\d{1,3})\s*(?:-\s*)?(?:years?|yrs?|yr|y)\s*(?:-\s*)?(?:old|of age|o\b)"
     r"|\b(\d{1,3})\s*(?:yo|y/o|y\.o\.|yoa)\b"

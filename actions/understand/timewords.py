@@ -19,20 +19,26 @@ NUMBER = r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|t
 UNIT = r"(?:years?|yrs?|months?|mos?|weeks?|wks?|days?)"
 MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"  # noqa: E501
 PHRASES = [
-    re.compile(rf"\b(?:over |more than |about |around |roughly |some |~)?{NUMBER}\s*{UNIT}\s+(?:ago|back|before)\b"),
+    re.compile(
+        rf"\b(?:over |more than |about |around |roughly |some |~)?{NUMBER}\s*{UNIT}\s+(?:ago|back|before)\b"
+    ),
     re.compile(rf"\b(?:in |during |since |around |early |mid |late |mid-)*{MONTH}\.?\s+(?:19|20)\d\d\b"),
     re.compile(rf"\b(?:in|during|last|this) {MONTH}\b"),
     re.compile(r"\b(?:in |during |since |around |early |mid |late |mid-)*(?:19|20)\d\d\b"),
     re.compile(r"\b(?:last|this|past) (?:year|month|week|spring|summer|autumn|fall|winter)\b"),
     re.compile(r"\b(?:yesterday|recently|last few weeks|last few months|a few weeks ago|a few months ago)\b"),
-    re.compile(r"\b(?:as a (?:child|kid|teenager|student|young man|young woman)|in (?:his|her) (?:teens|twenties|"
-               r"thirties|forties|youth)|decades ago|years ago|long ago|many years|childhood|long time ago)\b"),
+    re.compile(
+        r"\b(?:as a (?:child|kid|teenager|student|young man|young woman)|in (?:his|her) (?:teens|twenties|"
+        r"thirties|forties|youth)|decades ago|years ago|long ago|many years|childhood|long time ago)\b"
+    ),
 ]
 SEASONS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11), "winter": (12, 2)}
 WORD_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                 "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "couple of": 2, "few": 3,
                 "several": 3}  # fmt: skip
-LONG_AGO = re.compile(r"child|kid|teen|student|young|twenties|thirties|forties|youth|decades|years ago|long|many")
+LONG_AGO = re.compile(
+    r"child|kid|teen|student|young|twenties|thirties|forties|youth|decades|years ago|long|many"
+)
 
 
 @dataclass(frozen=True)

@@ -135,7 +135,10 @@ def test_a_number_in_an_answer_never_switches_patients(chat_stack, fhir_base, fh
     assert "icc-001" in replies[-1]["text"] and "2019" in replies[-1]["text"]
     assert c.slots()["patient_id"] == "icc-001"
     r = requests.post(  # (not through the oracle: patient 2019 is not in the cohort files)
-        chat_stack.webhook, json={"message": "yes"}, headers={"Authorization": f"Bearer {c.token}"}, timeout=60
+        chat_stack.webhook,
+        json={"message": "yes"},
+        headers={"Authorization": f"Bearer {c.token}"},
+        timeout=60,
     )
     assert r.status_code == 200 and "Patient 2019" in r.json()[0]["text"]
     assert c.slots()["patient_id"] == "2019"

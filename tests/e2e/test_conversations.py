@@ -118,7 +118,9 @@ def test_a_brand_name_answers_the_checkpoint_question(chat_stack):
     c = talk(chat_stack, "dr-xu")
     c.screen("icc-002", "pls check icc-002")
     answer_all(c, {"prior_checkpoint_inhibitor": ("he had Keytruda in 2024", None)}, stop_at_confirm=True)
-    assert "PD-1, PD-L1 or CTLA-4 antibody before" in c.transcript[-1] and "Is that right?" in c.transcript[-1]
+    assert (
+        "PD-1, PD-L1 or CTLA-4 antibody before" in c.transcript[-1] and "Is that right?" in c.transcript[-1]
+    )
     end = c.answer("yes", "yes")
     assert verdict_line(end) == "Verdict: ineligible"
     assert "prior PD-1/PD-L1/CTLA-4 antibody" in end[-1]["text"]

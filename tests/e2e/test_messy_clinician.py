@@ -19,8 +19,10 @@ from fhir_ingest.sources import DirSource
 AS_OF = "2026-11-24"
 # question id -> (polite reply, messy reply): both mean the same, eligible-leaning, value.
 REPLIES = {
-    "tumour_checklist": ("all apply", "unresectible - multifocal bilobar dz, several target lesions "
-                         "(biggest ~5cm), FFPE block in path"),
+    "tumour_checklist": (
+        "all apply",
+        "unresectible - multifocal bilobar dz, several target lesions " "(biggest ~5cm), FFPE block in path",
+    ),
     "liver_status": ("none", "no ascities, no HE, alert and oriented"),
     "unresectable": ("yes", "nope, not a surgical candidate, too extensive"),
     "measurable_lesion": ("yes", "yeah 3 target lesions, biggest 4 cm"),
