@@ -72,7 +72,7 @@ class ActionChangeAnswer(Action):
             changed.append(root)
         if not changed:
             report = s.report()
-            crit = [v.question(r)["criterion"] for r in roots if r != CHECKLIST]
+            crit = [v.question(r).criterion for r in roots if r != CHECKLIST]
             why = "; ".join(f"{v.label(c)}: {report.result(c).reason}" for c in crit)
             dispatcher.utter_message(
                 text=f"There is no answer about that to change: {why}. "
@@ -116,13 +116,13 @@ class ActionChangeAnswer(Action):
             if k == CHECKLIST:
                 root = CHECKLIST
             else:
-                if s.audience not in v.question(k).get("audience", ()):
+                if s.audience not in v.question(k).audience:
                     k = next(
                         (
                             q
                             for q in v.questions
-                            if v.question(q)["criterion"] == v.question(k)["criterion"]
-                            and s.audience in v.question(q).get("audience", ())
+                            if v.question(q).criterion == v.question(k).criterion
+                            and s.audience in v.question(q).audience
                         ),
                         k,
                     )

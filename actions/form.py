@@ -101,8 +101,8 @@ def question_payload(slot: str, s: Screening, items: list[str]) -> dict[str, Any
     """Machine-readable side of a question (the web page and the tests use it)."""
     v = vocab()
     if slot in (CHECKLIST, *GROUPS):
-        return {"question": slot, "criteria": [v.question(i)["criterion"] for i in items], "items": items}
-    return {"question": slot, "criteria": [v.question(slot)["criterion"]]}
+        return {"question": slot, "criteria": [v.question(i).criterion for i in items], "items": items}
+    return {"question": slot, "criteria": [v.question(slot).criterion]}
 
 
 def bare_kind(
@@ -130,9 +130,9 @@ def buttons_for(slot: str, lang: str) -> list[str]:
     if slot in table:
         return list(table[slot])
     q = vocab().questions.get(slot)
-    if q is not None and q.get("type") == "choice":
+    if q is not None and q.type == "choice":
         return list(table.get(slot, table["yes_no"]))
-    if q is not None and q.get("type") == "number":
+    if q is not None and q.type == "number":
         return ["not sure"]
     return list(table["yes_no"])
 
@@ -175,7 +175,7 @@ class ValidateScreeningForm(FormValidationAction):
                 **bot_text(
                     f"{prefix}\n{line}" if prefix else line,
                     question=qid,
-                    criteria=[vocab().question(qid)["criterion"]],
+                    criteria=[vocab().question(qid).criterion],
                     confirm=True,
                     value=confirming["value"],
                 ),
@@ -322,11 +322,11 @@ class ValidateScreeningForm(FormValidationAction):
         elif requested in GROUPS:
             s.one_by_one = s.one_by_one | {requested}
             events.append(SlotSet(requested, "not_sure"))
-            label = ", ".join(v.label(v.question(m)["criterion"]) for m in sorted(members))
+            label = ", ".join(v.label(v.question(m).criterion) for m in sorted(members))
         else:
             s.answer(requested, "not_sure", words="(no usable answer twice)")
             events.append(SlotSet(requested, "not_sure"))
-            label = v.label(v.question(requested)["criterion"])
+            label = v.label(v.question(requested).criterion)
         said.append(say("gave_up", lang, label=label))
 
     def checklist_reply(

@@ -28,7 +28,7 @@ class Taken:
 
 def fails(s: Screening, f: Finding) -> bool:
     """Whether recording this answer would make its criterion fail."""
-    criterion = vocab().question(f.question_id)["criterion"]
+    criterion = vocab().question(f.question_id).criterion
     before = s.report().status(criterion)
     trial = [a for a in s.answers if a.question_id != f.question_id]
     trial.append(Answer(f.question_id, f.value, by=s.audience, words=f.words))
@@ -44,11 +44,11 @@ def fails(s: Screening, f: Finding) -> bool:
 def open_question(s: Screening, qid: str, pending: set[str]) -> bool:
     v = vocab()
     q = v.questions.get(qid)
-    if q is None or s.audience not in q.get("audience", ()):
+    if q is None or s.audience not in q.audience:
         return False
     if qid not in pending and any(a.question_id == qid for a in s.answers):
         return False  # answered before: only "change my answer" changes it
-    return s.report().status(q["criterion"]) == "unknown"
+    return s.report().status(q.criterion) == "unknown"
 
 
 def take(s: Screening, findings: list[Finding], pending: set[str], confirmed: bool = False) -> Taken:
@@ -77,7 +77,7 @@ def restate(f: Finding | dict[str, Any], lang: str) -> str:
     entry = table.get(qid) or table["*"]
     line = entry.get(str(value)) or entry.get("*") or table["*"]["*"]
     shown = str(value).replace("_", " ").replace("grade 1 2", "grade 1-2").replace("grade 3 4", "grade 3-4")
-    return line.format(value=shown, label=vocab().label(vocab().question(qid)["criterion"]))
+    return line.format(value=shown, label=vocab().label(vocab().question(qid).criterion))
 
 
 def noted(findings: list[Finding], lang: str) -> str:

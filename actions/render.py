@@ -11,7 +11,7 @@ from typing import Any
 from actions.messages import say, text
 from actions.screening import GROUPS, LIVER, TUMOUR, Screening
 from actions.vocab import CHECKLIST, Vocab, vocab
-from eligibility import CriterionResult, Report
+from eligibility import CriterionResult, Question, Report
 from eligibility.report import VERDICT_WORDS
 
 PENDING_WHO = "at the screening visit"
@@ -69,10 +69,10 @@ def opening(record_report: Report, screening: Screening, questions: int) -> str:
     return "\n".join(lines)
 
 
-def answer_format(q: dict[str, Any]) -> str:
-    if q.get("type") == "number":
+def answer_format(q: Question) -> str:
+    if q.type == "number":
         return "(a number, or 'not sure')"
-    if q.get("type") == "choice":
+    if q.type == "choice":
         return (
             "("
             + " / ".join(
@@ -80,7 +80,7 @@ def answer_format(q: dict[str, Any]) -> str:
                 .replace("grade 1 2", "grade 1-2")
                 .replace("grade 3 4", "grade 3-4")
                 .replace("moderate severe", "moderate-severe")
-                for c in q["choices"]
+                for c in q.choices
             )
             + " / not sure)"
         )
@@ -106,7 +106,7 @@ def question(qid: str, screening: Screening, items: list[str] | None = None, lan
     if qid == LIVER:
         return say("groups.liver_status", lang, patient=who)
     q = v.question(qid)
-    wording = q["text"].get(screening.audience) or q["text"].get("clinician")
+    wording = q.wording(screening.audience)
     line = f"{wording} {answer_format(q)}"
     if screening.audience == "patient":
         return line
@@ -138,8 +138,8 @@ def who_settles(r: CriterionResult, screening: Screening, v: Vocab) -> str:
         return "the investigator (the record and an answer disagree)"
     if r.id in v.labs:
         return "a new lab test"
-    askable = [q for q in v.questions.values() if q["criterion"] == r.id and not q.get("follow_up")]
-    if any(screening.audience in q.get("audience", ()) for q in askable):
+    askable = [q for q in v.questions.values() if q.criterion == r.id and not q.follow_up]
+    if any(screening.audience in q.audience for q in askable):
         return "the treating clinician" if screening.audience == "clinician" else "the study team, with you"
     if askable:
         return "the treating clinician"
@@ -247,11 +247,11 @@ def why(qid: str | None, report: Report | None, screening: Screening | None) -> 
     if qid in GROUPS:
         return " ".join(why(m, report, screening) for m in GROUPS[qid])
     q = v.question(qid)
-    text = q.get("why") or ""
+    text = q.why
     root = v.question(v.root_of(qid))
-    text = text or root.get("why", "")
+    text = text or root.why
     if report is not None and (screening is None or screening.audience == "clinician"):
-        r = report.result(q["criterion"])
+        r = report.result(q.criterion)
         text += f" Record: {r.reason}."
     return text.strip()
 

@@ -131,7 +131,7 @@ class Screening:
         """The slots still to request, in order: question ids, the checklist standing in for its
         items when two or more are pending. After a failure, only if the user chose to go on."""
         ids = [
-            q["id"]
+            q.id
             for q in next_questions(
                 vocab().trial, report, self.audience, self.answers, after_failure=self.go_on
             )
@@ -164,7 +164,7 @@ class Screening:
         """The history questions the checklist stands for right now."""
         saved, self.checklist = self.checklist, None
         try:
-            ids = [q["id"] for q in self._questions(report)]
+            ids = [q.id for q in self._questions(report)]
         finally:
             self.checklist = saved
         return [i for i in ids if i in vocab().checklist_items]

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from eligibility import Trial, load_trial
+from eligibility import Question, Trial, load_trial
 
 CHAT_FILE = Path(__file__).with_name("chat.yaml")
 CHECKLIST = "history_checklist"  # the slot of the grouped history question
@@ -20,7 +20,7 @@ CHECKLIST = "history_checklist"  # the slot of the grouped history question
 @dataclass(frozen=True)
 class Vocab:
     trial: Trial
-    questions: dict[str, dict[str, Any]]
+    questions: dict[str, Question]
     labels: dict[str, str]
     labs: frozenset[str]
     checklist_items: dict[str, str]
@@ -28,7 +28,7 @@ class Vocab:
     topics: dict[str, tuple[str, ...]]
     glossary: dict[str, dict[str, Any]]
 
-    def question(self, qid: str) -> dict[str, Any]:
+    def question(self, qid: str) -> Question:
         return self.questions[qid]
 
     def label(self, criterion: str) -> str:
@@ -40,7 +40,7 @@ class Vocab:
         todo = [qid]
         while todo:
             q = self.questions.get(todo.pop())
-            for outcome in (q or {}).get("decides", {}).values():
+            for outcome in q.decides.values() if q else ():
                 nxt = outcome.get("ask") if isinstance(outcome, dict) else None
                 if nxt and nxt not in out and nxt != qid:
                     out.append(nxt)
@@ -50,8 +50,8 @@ class Vocab:
     def root_of(self, qid: str) -> str:
         """The first question of a follow-up chain (tb_fully_treated -> tb_ever)."""
         for q in self.questions.values():
-            if not q.get("follow_up") and qid in self.follow_ups(q["id"]):
-                return q["id"]
+            if not q.follow_up and qid in self.follow_ups(q.id):
+                return q.id
         return qid
 
 
@@ -61,7 +61,7 @@ def vocab() -> Vocab:
     raw = yaml.safe_load(CHAT_FILE.read_text(encoding="utf-8"))
     return Vocab(
         trial=trial,
-        questions={q["id"]: q for q in trial.questions},
+        questions={q.id: q for q in trial.questions},
         labels=dict(raw["labels"]),
         labs=frozenset(raw["labs"]),
         checklist_items=dict(raw["checklist"]["items"]),

@@ -315,7 +315,7 @@ def _for_audience(findings: list[Finding], audience: str) -> list[Finding]:
     from actions.vocab import vocab
 
     qs = vocab().questions
-    return [f for f in findings if audience in qs.get(f.question_id, {}).get("audience", (audience,))]
+    return [f for f in findings if f.question_id not in qs or audience in qs[f.question_id].audience]
 
 
 def _read(text: str, pending: str | None, as_of: date, m: Model) -> list[Finding]:
@@ -421,11 +421,11 @@ def _pending_reply(findings: list[Finding], text: str, pending: str | None, m: M
         return findings
     kind, size = _bare(text, m)
     rest = text.strip().split()[size:]
-    qtype = q.get("type", "yes_no")
+    qtype = q.type
     if qtype == "number":
         n = quantities.bare_number(text)
         if n is None:
-            n = quantities.single_number(text, q.get("range", [0, 10_000]))
+            n = quantities.single_number(text, q.range)
         if n is not None:
             n = int(n) if n.is_integer() and pending in ("ecog_score", "age_years") else n
             return [*findings, Finding(pending, n, text.strip(), False)]

@@ -94,7 +94,7 @@ def blood_pressure(text: str) -> tuple[str, bool] | None:
     return m.group(0), int(m.group(1)) < 140 and int(m.group(2)) < 90
 
 
-def single_number(text: str, bounds: list[float]) -> float | None:
+def single_number(text: str, bounds: tuple[float, float]) -> float | None:
     """The one number a reply holds ("she's 66", "about 70 now"), when there is exactly one in range."""
     values = [_num(a or b) for a, b in ANY_NUMBER.findall(text)]
     values = [v for v in values if bounds[0] <= v <= bounds[1]]

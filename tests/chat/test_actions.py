@@ -208,7 +208,7 @@ def test_patient_token_screens_only_its_patient():
     turn = chat.start("start")
     assert chat.slots["patient_id"] == "icc-001" and chat.slots["audience"] == "patient"
     q = vocab().question(turn.payloads[-1]["question"])
-    assert q["text"]["patient"] in turn.texts[-1]
+    assert q.text["patient"] in turn.texts[-1]
     assert "Observation/" not in turn.text and "criteria settled" not in turn.text
 
 
@@ -249,7 +249,7 @@ def test_potentially_eligible_after_answers(chat: Chat):
         if chat.requested is None:
             break
         if chat.requested in vocab().questions:
-            assert record_status("icc-001", vocab().question(chat.requested)["criterion"]) == "unknown"
+            assert record_status("icc-001", vocab().question(chat.requested).criterion) == "unknown"
         chat.answer(good.get(chat.requested, "yes"))
     end = chat.run(ActionFinishScreening())
     assert "Verdict: potentially eligible" in end.text

@@ -129,7 +129,7 @@ class Conversation:
             assert custom["items"] == list(GROUPS[qid])
         else:
             q = v.question(qid)
-            wording = q["text"].get(self.role) or q["text"]["clinician"]
+            wording = q.wording(self.role)
             assert wording in text, f"question {qid} does not carry its trial wording"
             if self.role == "clinician":
                 assert text.startswith(f"{self.pid}: ") or f"\n{self.pid}: " in text, "the patient is named"

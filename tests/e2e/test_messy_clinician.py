@@ -91,7 +91,7 @@ def run(c: Conversation, pid: str, messy: bool) -> tuple[str | None, list[dict]]
             value = {"tumour_checklist": "yes", "liver_status": "none", CHECKLIST: "none"}[qid]
             last = c.answer(text, value)
         else:
-            value = vocab().question(qid).get("type") == "number" and float(polite) or polite
+            value = vocab().question(qid).type == "number" and float(polite) or polite
             last = c.answer(text, int(value) if qid in ("ecog_score", "age_years") else value)
     raise AssertionError(f"{pid}: still asking after 40 turns\n{c.dump()}")
 
