@@ -97,7 +97,7 @@ def lang_of(tracker: Tracker) -> str:
     return str(tracker.get_slot(LANGUAGE) or "en")
 
 
-def question_payload(slot: str, s: Screening, items: list[str]) -> dict[str, Any]:
+def question_payload(slot: str, items: list[str]) -> dict[str, Any]:
     """Machine-readable side of a question (the web page and the tests use it)."""
     v = vocab()
     if slot in (CHECKLIST, *GROUPS):
@@ -126,15 +126,12 @@ def bare_kind(
 
 
 def buttons_for(slot: str, lang: str) -> list[str]:
+    """The choices offered as buttons after an unusable reply (message catalogue `choices`)."""
     table = text("choices", lang)
     if slot in table:
         return list(table[slot])
     q = vocab().questions.get(slot)
-    if q is not None and q.type == "choice":
-        return list(table.get(slot, table["yes_no"]))
-    if q is not None and q.type == "number":
-        return ["not sure"]
-    return list(table["yes_no"])
+    return list(table["number"] if q is not None and q.type == "number" else table["yes_no"])
 
 
 class ValidateScreeningForm(FormValidationAction):
@@ -192,7 +189,7 @@ class ValidateScreeningForm(FormValidationAction):
         items = s.members(nxt, report) if nxt in (CHECKLIST, *GROUPS) else []
         question = render.question(nxt, s, items, lang)
         dispatcher.utter_message(
-            **bot_text(f"{prefix}\n{question}" if prefix else question, **question_payload(nxt, s, items)),
+            **bot_text(f"{prefix}\n{question}" if prefix else question, **question_payload(nxt, items)),
             buttons=_buttons(turn.buttons),
         )
         asked = list(_slot_after(tracker, turn.events, ASKED) or [])

@@ -9,7 +9,8 @@ the synthetic cohort, and stops it at the end. It prints:
   - on the held-out English set (tests/heldout/clinician_en.yml, never trained on): intent F1
     (macro and weighted), entity F1 (patient_id, drug, number), and the answer extraction
     stage's F1 over (question id, value) pairs given the pending question;
-  - bot questions per screening (median) for the polite and the messy clinician scripts;
+  - bot questions per screening (median, re-asks included) for the polite script over the
+    records that leave questions;
   - time to the first reply of a screening ("pre-screen patient X": FHIR load + rules + reply),
     one conversation alone (cold) and under 10 concurrent conversations;
   - per-turn latency p50 / p95 of the answers, with 10 conversations at once.
