@@ -16,7 +16,7 @@ from rasa_sdk.events import EventType, SlotSet
 from actions.records import RECORDS, as_of
 from actions.vocab import CHECKLIST, vocab
 from common.wire import METADATA_KEY
-from eligibility import Answer, Report, next_questions, screen
+from eligibility import Answer, Question, Report, next_questions, screen
 from fhir_ingest.records import PatientRecord
 
 PATIENT, AUDIENCE, ANSWERS, GO_ON, CLOSED = "patient_id", "audience", "answers", "go_on", "closed"
@@ -98,6 +98,7 @@ class Screening:
     focus: str | None = None
     record: PatientRecord | None = None
     one_by_one: frozenset[str] = frozenset()  # groups to ask item by item
+    _reports: dict[tuple, Report] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_tracker(cls, tracker: Tracker) -> Screening | None:
@@ -119,10 +120,20 @@ class Screening:
         return self
 
     def report(self, with_answers: bool = True) -> Report:
+        """The engine's report on record + answers; one turn asks for it many times (each
+        finding is tried), so it is computed once per distinct set of answers."""
         assert self.record is not None, "load() first"
-        return screen(self.record.resources, as_of(), self.answers if with_answers else ())
+        answers = tuple(self.answers) if with_answers else ()
+        key = (
+            id(self.record),
+            tuple((a.question_id, str(a.value), a.by, a.override, a.words) for a in answers),
+        )
+        hit = self._reports.get(key)
+        if hit is None:
+            hit = self._reports[key] = screen(self.record.resources, as_of(), answers)
+        return hit
 
-    def _questions(self, report: Report) -> list[dict[str, Any]]:
+    def _questions(self, report: Report) -> list[Question]:
         # After a rule-out, only a clinician's "go on" asks for the rest (which cannot change it).
         trial = vocab().trial
         return next_questions(trial, report, self.audience, self.answers, after_failure=self.go_on)
