@@ -36,6 +36,27 @@ NOT_IDS = {
 }
 TRIAL_ID = re.compile(r"^nct\d+$", re.IGNORECASE)
 ID_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-.]*[A-Za-z0-9]|[0-9]")
+ID_AFTER = re.compile(
+    r"\b(?:patient|pt|id|mrn|hospital id|hospital number|record|case|number|no\.|#)\s*(?:id|number|no\.?)?"
+    r"\s*[:#]?\s*([A-Za-z]{0,4}-?\d[A-Za-z0-9\-]*)",
+    re.I,
+)
+# An explicit request to screen someone: naming an id inside an answer ("treated in 2019") is not.
+REQUEST_WORDS = re.compile(
+    r"\b(screen|pre-?screen|check|switch|swap|change to|move on to|next (one|patient|pt)|another patient|"
+    r"look at|what about|how about|eligib\w*|qualif\w*|candidate|instead|start|referral|suitable|trial)\b",
+    re.I,
+)
+# A number followed or preceded by these is a quantity or a date, not an id.
+QUANTITY_AFTER = re.compile(
+    r"\s*(?:-\s*)?(?:years?|yrs?|yo\b|y/o|y\.o|kg|kgs|kilos?|lbs?|pounds?|mg|g/dl|cm|mm|%|cycles?|months?|weeks?|"
+    r"days?|m\b|f\b|male|female|x\b|times|doses?|/)",
+    re.I,
+)
+QUANTITY_BEFORE = re.compile(
+    r"(?:\b(?:ecog|ps|age|aged|grade|in|since|from|during|until|weighs|weight|bp|ef|cycles?|x)\s*[:=]?\s*)$",
+    re.I,
+)
 
 
 def latest_intent(tracker: Tracker) -> str | None:
@@ -55,18 +76,32 @@ def entity_values(tracker: Tracker, entity: str) -> list[str]:
 
 
 def patient_id_in(tracker: Tracker) -> str | None:
-    """The patient id a message names: the NLU entity when it looks like an id, else the
-    last token that holds a digit (ids such as 123, icc-004, MRN0042)."""
-    for value in entity_values(tracker, "patient_id"):
-        v = value.strip().strip(".,;:!?")
-        if is_valid_id(v) and v.lower() not in NOT_IDS and not TRIAL_ID.match(v):
+    """The patient id a message names, wherever it stands: the token after a word that
+    introduces an id ("patient 123", "id 123", "MRN 889201"), else the NLU entity, else the
+    first token holding a digit that is not a quantity ("58 year old", "70 kg", "in 2019")."""
+    return id_in_text(latest_text(tracker), entity_values(tracker, "patient_id"))
+
+
+def id_in_text(text: str, entities: list[str] | tuple[str, ...] = ()) -> str | None:
+    def ok(token: str) -> bool:
+        v = token.strip(".,;:!?#()")
+        return bool(v) and is_valid_id(v) and v.lower() not in NOT_IDS and not TRIAL_ID.match(v)
+
+    m = ID_AFTER.search(text)
+    if m and ok(m.group(1)):
+        return m.group(1).strip(".,;:!?#()")
+    for value in entities:
+        v = value.strip().strip(".,;:!?#()")
+        if ok(v) and any(c.isdigit() for c in v) and not QUANTITY_AFTER.match(text[text.find(v) + len(v) :]):
             return v
-    tokens = [
-        t
-        for t in ID_TOKEN.findall(latest_text(tracker))
-        if any(c.isdigit() for c in t) and not TRIAL_ID.match(t) and is_valid_id(t)
-    ]
-    return tokens[-1] if tokens else None
+    for m in ID_TOKEN.finditer(text):
+        t = m.group(0)
+        if not any(c.isdigit() for c in t) or not ok(t):
+            continue
+        if QUANTITY_AFTER.match(text[m.end() :]) or QUANTITY_BEFORE.search(text[: m.start()]):
+            continue
+        return t
+    return None
 
 
 def form_active(tracker: Tracker) -> bool:

@@ -3,6 +3,7 @@ message gives one, else ask that question again first."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -17,15 +18,23 @@ from actions.common import (
     next_step,
     screening_or_say,
 )
-from actions.interpret import interpret, is_unsure, numbers, yes_no
+from actions.records import as_of
 from actions.screening import (
     CLOSED,
     FOCUS,
+    LANGUAGE,
     REPORT,
     VERDICT,
     Screening,
 )
+from actions.understand import extract
 from actions.vocab import CHECKLIST, find_phrases, vocab
+
+YES_WORD = re.compile(
+    r"\b(yes|yeah|yep|did|does|has|had|is|was|positive|confirmed|true)\b\s*[.!]?$|"
+    r"\b(should be|to|is actually|actually) (yes|positive)\b",
+    re.I,
+)
 
 
 class ActionChangeAnswer(Action):
@@ -66,7 +75,7 @@ class ActionChangeAnswer(Action):
             changed.append(root)
         if not changed:
             report = s.report()
-            crit = [v.question(r)["criterion"] for r in roots if r != CHECKLIST]
+            crit = [v.question(r).criterion for r in roots if r != CHECKLIST]
             why = "; ".join(f"{v.label(c)}: {report.result(c).reason}" for c in crit)
             dispatcher.utter_message(
                 text=f"There is no answer about that to change: {why}. "
@@ -75,7 +84,10 @@ class ActionChangeAnswer(Action):
             )
             return next_step(tracker, "wait")
         root = changed[0]
-        value = self.new_value(root, text) if len(changed) == 1 and root != CHECKLIST else None
+        lang = str(tracker.get_slot(LANGUAGE) or "en")
+        value = (
+            self.new_value(root, text, s.audience, lang) if len(changed) == 1 and root != CHECKLIST else None
+        )
         if value is not None:
             s.answer(root, value)
             answer_log.withdrawn(tracker, s, [q for q in cleared if q != root])
@@ -110,13 +122,13 @@ class ActionChangeAnswer(Action):
             if k == CHECKLIST:
                 root = CHECKLIST
             else:
-                if s.audience not in v.question(k).get("audience", ()):
+                if s.audience not in v.question(k).audience:
                     k = next(
                         (
                             q
                             for q in v.questions
-                            if v.question(q)["criterion"] == v.question(k)["criterion"]
-                            and s.audience in v.question(q).get("audience", ())
+                            if v.question(q).criterion == v.question(k).criterion
+                            and s.audience in v.question(q).audience
                         ),
                         k,
                     )
@@ -125,15 +137,14 @@ class ActionChangeAnswer(Action):
                 roots.append(root)
         return roots
 
-    def new_value(self, qid: str, text: str) -> Any:
-        """A value given in the same message ('change ECOG to 0', 'TB: no'), else None."""
-        q = vocab().question(qid)
-        if is_unsure(text):
-            return "not_sure"
-        if q.get("type") == "number":
-            found = numbers(text)
-            reply = interpret(q, text, None, vocab()) if len(found) == 1 else None
-            return reply.value if reply else None
-        if q.get("type") == "choice":
-            return interpret(q, text, None, vocab()).value
-        return yes_no(text)
+    def new_value(self, qid: str, text: str, audience: str, lang: str) -> Any:
+        """A value given in the same message ('change ECOG to 0', 'TB: no'), else None. Naming
+        the topic is not a value: "change my answer about TB" does not say the patient had TB,
+        so a yes needs its own word ("TB should be yes")."""
+        found = [f for f in extract(text, lang, qid, audience, as_of()) if f.question_id == qid]
+        if len(found) != 1:
+            return None
+        f = found[0]
+        if f.value == "yes" and not f.negated and not YES_WORD.search(text):
+            return None
+        return f.value

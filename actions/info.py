@@ -3,8 +3,10 @@ means, greeting, help, and the fallback for anything out of scope."""
 
 from __future__ import annotations
 
+import re
+
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -17,7 +19,9 @@ from actions.common import (
     loaded_screening,
     screening_or_say,
 )
+from actions.messages import say
 from actions.screening import (
+    LANGUAGE,
     LAST_QUESTION,
     REQUESTED,
     caller_of,
@@ -135,3 +139,18 @@ class ActionOutOfScope(Action):
             text = "Sorry, that is outside what I can do here; let's finish this question (or say 'stop')."
         dispatcher.utter_message(text=text)
         return []
+
+
+class ActionSwitchLanguage(Action):
+    """'中文' / 'English please': the conversation's language (texts and answer reading)."""
+
+    def name(self) -> str:
+        return "action_switch_language"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        text = latest_text(tracker)
+        lang = "zh" if re.search(r"[\u4e00-\u9fff]|chinese|mandarin|zhongwen", text, re.I) else "en"
+        dispatcher.utter_message(text=say("language_set", lang))
+        return [SlotSet(LANGUAGE, lang)]

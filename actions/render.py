@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from actions.screening import Screening
+from actions.messages import say, text
+from actions.screening import GROUPS, LIVER, TUMOUR, Screening
 from actions.vocab import CHECKLIST, Vocab, vocab
-from eligibility import CriterionResult, Report
+from eligibility import CriterionResult, Question, Report
 from eligibility.report import VERDICT_WORDS
 
 PENDING_WHO = "at the screening visit"
@@ -68,10 +69,10 @@ def opening(record_report: Report, screening: Screening, questions: int) -> str:
     return "\n".join(lines)
 
 
-def answer_format(q: dict[str, Any]) -> str:
-    if q.get("type") == "number":
+def answer_format(q: Question) -> str:
+    if q.type == "number":
         return "(a number, or 'not sure')"
-    if q.get("type") == "choice":
+    if q.type == "choice":
         return (
             "("
             + " / ".join(
@@ -79,26 +80,37 @@ def answer_format(q: dict[str, Any]) -> str:
                 .replace("grade 1 2", "grade 1-2")
                 .replace("grade 3 4", "grade 3-4")
                 .replace("moderate severe", "moderate-severe")
-                for c in q["choices"]
+                for c in q.choices
             )
             + " / not sure)"
         )
     return "(yes / no / not sure)"
 
 
-def question(qid: str, screening: Screening, items: list[str] | None = None) -> str:
+def question(qid: str, screening: Screening, items: list[str] | None = None, lang: str = "en") -> str:
+    """A question's text; a clinician's names the patient it is about."""
     v = vocab()
+    who = screening.patient_id
     if qid == CHECKLIST:
         listed = "\n".join(f"{n}. {v.checklist_items[i]}" for n, i in enumerate(items or [], 1))
         return (
-            "Does the patient have any of these?\n"
+            f"{who}: does the patient have any of these?\n"
             + listed
             + "\nSay 'none of these', or name those that apply (the others are recorded as no); "
             "'not sure' and I will ask them one by one."
         )
+    if qid == TUMOUR:
+        names = text("groups.tumour_items", lang)
+        listed = "\n".join(f"{n}. {names[i]}" for n, i in enumerate(items or [], 1))
+        return str(text("groups.tumour_checklist", lang)).strip().format(patient=who, items=listed)
+    if qid == LIVER:
+        return say("groups.liver_status", lang, patient=who)
     q = v.question(qid)
-    text = q["text"].get(screening.audience) or q["text"].get("clinician")
-    return f"{text} {answer_format(q)}"
+    wording = q.wording(screening.audience)
+    line = f"{wording} {answer_format(q)}"
+    if screening.audience == "patient":
+        return line
+    return say("question_for", lang, patient=who, question=line)
 
 
 def _evidence(e: Any) -> str:
@@ -126,8 +138,8 @@ def who_settles(r: CriterionResult, screening: Screening, v: Vocab) -> str:
         return "the investigator (the record and an answer disagree)"
     if r.id in v.labs:
         return "a new lab test"
-    askable = [q for q in v.questions.values() if q["criterion"] == r.id and not q.get("follow_up")]
-    if any(screening.audience in q.get("audience", ()) for q in askable):
+    askable = [q for q in v.questions.values() if q.criterion == r.id and not q.follow_up]
+    if any(screening.audience in q.audience for q in askable):
         return "the treating clinician" if screening.audience == "clinician" else "the study team, with you"
     if askable:
         return "the treating clinician"
@@ -232,12 +244,14 @@ def why(qid: str | None, report: Report | None, screening: Screening | None) -> 
             "These are history exclusions. A record can show that they happened, not that they never did, "
             "so I ask; 'none of these' clears them all at once."
         )
+    if qid in GROUPS:
+        return " ".join(why(m, report, screening) for m in GROUPS[qid])
     q = v.question(qid)
-    text = q.get("why") or ""
+    text = q.why
     root = v.question(v.root_of(qid))
-    text = text or root.get("why", "")
+    text = text or root.why
     if report is not None and (screening is None or screening.audience == "clinician"):
-        r = report.result(q["criterion"])
+        r = report.result(q.criterion)
         text += f" Record: {r.reason}."
     return text.strip()
 

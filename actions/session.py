@@ -14,11 +14,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import answer_log, render
+from actions import answer_log, policy, render
 from actions.common import (
+    ID_AFTER,
     NAME_A_PATIENT,
     NO_CALLER,
     OWN_RECORD_ONLY,
+    REQUEST_WORDS,
     bot_text,
     deactivate_if_active,
     latest_intent,
@@ -27,26 +29,28 @@ from actions.common import (
     patient_id_in,
     screening_or_say,
 )
-from actions.interpret import yes_no
+from actions.messages import say
 from actions.page_payload import page_payload
-from actions.records import failure_text, loading_payload, source_description
+from actions.records import as_of, failure_text, loading_payload
 from actions.screening import (
     CLOSED,
+    CONFIRMING,
     GO_ON,
+    LANGUAGE,
     REPORT,
     VERDICT,
     Screening,
     caller_of,
     fresh_screening_events,
 )
+from actions.understand import bare, extract
 from fhir_ingest.errors import IngestError, PatientNotFound
 
 
 class ActionStartScreening(Action):
     """A patient named (or "start over"): a fresh screening, the record loaded, two or three
-    lines on what it settled; then the form asks, or the screening ends at once."""
-
-    reuse_stored = True  # start from the patient's stored answers (actions/answer_log.py)
+    lines on what it settled, and whatever the opening message itself said about the patient
+    recorded ("id 123, unresectable, never had IO"); then the form asks, or the screening ends."""
 
     def name(self) -> str:
         return "action_start_screening"
@@ -55,6 +59,7 @@ class ActionStartScreening(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         caller = caller_of(tracker)
+        lang = str(tracker.get_slot(LANGUAGE) or "en")
         if caller is None:
             dispatcher.utter_message(text=NO_CALLER)
             return next_step(tracker, "wait")
@@ -65,36 +70,74 @@ class ActionStartScreening(Action):
                 return next_step(tracker, "wait")
             pid = caller.patient
         if not pid:
-            dispatcher.utter_message(text=f"Which patient? {NAME_A_PATIENT}")
+            dispatcher.utter_message(text=say("which_patient", lang))
             return next_step(tracker, "wait")
-        s = Screening(patient_id=pid, audience=caller.role)
-        try:
-            await s.load(fresh=True)
-        except PatientNotFound:
-            dispatcher.utter_message(
-                text=f"I cannot find patient {pid} in {source_description()}. " "Please check the id."
-            )
+        opening = latest_text(tracker) if self.reads_opening else ""
+        started = await begin(dispatcher, pid, caller.role, lang, opening, tracker, self.reuse_stored)
+        if started is None:
             return next_step(tracker, "wait")
-        except IngestError as e:  # status and a generic reason only (actions/records.py)
-            dispatcher.utter_message(**bot_text(failure_text(e, pid, caller.role), **loading_payload(e, pid)))
-            return next_step(tracker, "wait")
-        stored = answer_log.start(tracker, s) if self.reuse_stored else answer_log.Started()
-        record_report = s.report(with_answers=False)
-        plan = s.plan(record_report)
-        dispatcher.utter_message(
-            **bot_text(
-                render.opening(record_report, s, len(plan)),
-                patient=pid,
-                settled_by_record=[r.id for r in record_report.criteria if r.status in ("pass", "fail")],
-            )
-        )
-        if stored.text:
-            dispatcher.utter_message(text=stored.text)
-        events = fresh_screening_events(pid, caller.role) + stored.events
-        return events + next_step(tracker, "ask" if plan else "finish")
+        s, events = started
+        return [
+            *deactivate_if_active(tracker),
+            *events,
+            *next_step(tracker, "ask" if s.plan(s.report()) else "finish"),
+        ]
+
+    reads_opening = True
+    reuse_stored = True  # start from the patient's stored answers (actions/answer_log.py)
 
     def patient_wanted(self, tracker: Tracker) -> str | None:
         return patient_id_in(tracker)
+
+
+async def begin(
+    dispatcher: CollectingDispatcher,
+    pid: str,
+    role: str,
+    lang: str,
+    opening: str = "",
+    tracker: Tracker | None = None,
+    reuse_stored: bool = True,
+) -> tuple[Screening, list[EventType]] | None:
+    """Load a patient's record and say what it settled; re-use the patient's stored answers
+    (actions/answer_log.py); record what the opening message said. None (after saying so) when
+    the record cannot be loaded: an unknown id gets one line."""
+    s = Screening(patient_id=pid, audience=role)
+    try:
+        await s.load(fresh=True)
+    except PatientNotFound:
+        dispatcher.utter_message(text=say("cannot_find", lang, patient=pid))
+        return None
+    except IngestError as e:  # status and a generic reason only (actions/records.py)
+        dispatcher.utter_message(**bot_text(failure_text(e, pid, role), **loading_payload(e, pid)))
+        return None
+    stored = (
+        answer_log.start(tracker, s) if tracker is not None and reuse_stored else answer_log.Started()
+    )
+    record_report = s.report(with_answers=False)
+    events = fresh_screening_events(pid, role) + stored.events
+    said = ""
+    if opening:
+        taken = policy.take(s, extract(opening, lang, None, role, as_of()), set())
+        if taken.recorded:
+            said = "\n" + say("noted", lang, patient=pid, items=policy.noted(taken.recorded, lang))
+        if taken.confirm is not None:
+            c = taken.confirm
+            events.append(
+                SlotSet(CONFIRMING, {"question_id": c.question_id, "value": c.value, "words": c.words})
+            )
+        events += s.answer_events()
+    plan = s.plan(s.report())
+    dispatcher.utter_message(
+        **bot_text(
+            render.opening(record_report, s, len(plan)) + said,
+            patient=pid,
+            settled_by_record=[r.id for r in record_report.criteria if r.status in ("pass", "fail")],
+        )
+    )
+    if stored.text:
+        dispatcher.utter_message(text=stored.text)
+    return s, events
 
 
 class ActionStartOver(ActionStartScreening):
@@ -104,6 +147,8 @@ class ActionStartOver(ActionStartScreening):
 
     def name(self) -> str:
         return "action_start_over"
+
+    reads_opening = False
 
     def patient_wanted(self, tracker: Tracker) -> str | None:
         return tracker.get_slot("patient_id")
@@ -186,6 +231,16 @@ async def go_on(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Even
     return [SlotSet(GO_ON, True), SlotSet(CLOSED, False), *next_step(tracker, "ask")]
 
 
+def names_a_patient(tracker: Tracker, s: Screening | None) -> bool:
+    """A request naming a patient other than the one on screen, with no question pending."""
+    caller = caller_of(tracker)
+    pid = patient_id_in(tracker)
+    if caller is None or caller.role != "clinician" or not pid or (s is not None and pid == s.patient_id):
+        return False
+    text = latest_text(tracker)
+    return bool(REQUEST_WORDS.search(text) or ID_AFTER.search(text))
+
+
 class ActionReplyOutsideForm(Action):
     """yes / no / a number with no question pending: after a rule-out, yes = go on, no = stop."""
 
@@ -197,8 +252,14 @@ class ActionReplyOutsideForm(Action):
     ) -> list[EventType]:
         s = Screening.from_tracker(tracker)
         verdict = tracker.get_slot(VERDICT)
-        answer = yes_no(latest_text(tracker), latest_intent(tracker))
+        lang = str(tracker.get_slot(LANGUAGE) or "en")
+        answer = bare(latest_text(tracker), lang) or {"affirm": "yes", "deny": "no"}.get(
+            latest_intent(tracker) or ""
+        )
         offered = s is not None and verdict == "ineligible" and not s.go_on and not tracker.get_slot(CLOSED)
+        if answer is None and names_a_patient(tracker, s):
+            # an opening the NLU took for an answer ("58 y/o man with ICC, id 123, can he go on?")
+            return await ActionStartScreening().run(dispatcher, tracker, domain)
         if offered and answer in ("yes", "no"):
             if answer == "yes":
                 return await go_on(dispatcher, tracker)

@@ -11,49 +11,24 @@ from typing import Any
 
 import yaml
 
-from eligibility import Trial, load_trial
+from eligibility import Question, Trial, load_trial
 
 CHAT_FILE = Path(__file__).with_name("chat.yaml")
 CHECKLIST = "history_checklist"  # the slot of the grouped history question
 
 
 @dataclass(frozen=True)
-class Replies:
-    """Words that answer questions (chat.yaml `replies`)."""
-
-    yes: frozenset[str]
-    no: frozenset[str]
-    unsure: tuple[str, ...]
-    question_words: frozenset[str]
-    choices: dict[str, dict[str, tuple[str, ...]]]  # question id -> choice id -> words
-    choices_shown: dict[str, str]
-
-    @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> Replies:
-        return cls(
-            yes=frozenset(map(str, raw["yes_words"])),
-            no=frozenset(map(str, raw["no_words"])),
-            unsure=tuple(map(str, raw["unsure_phrases"])),
-            question_words=frozenset(map(str, raw["question_words"])),
-            choices={q: {c: tuple(map(str, w)) for c, w in t.items()} for q, t in raw["choices"].items()},
-            choices_shown=dict(raw["choices_shown"]),
-        )
-
-
-@dataclass(frozen=True)
 class Vocab:
     trial: Trial
-    questions: dict[str, dict[str, Any]]
+    questions: dict[str, Question]
     labels: dict[str, str]
     labs: frozenset[str]
     checklist_items: dict[str, str]
     checklist_min: int
     topics: dict[str, tuple[str, ...]]
-    drug_answers: dict[str, tuple[str, ...]]
     glossary: dict[str, dict[str, Any]]
-    replies: Replies
 
-    def question(self, qid: str) -> dict[str, Any]:
+    def question(self, qid: str) -> Question:
         return self.questions[qid]
 
     def label(self, criterion: str) -> str:
@@ -65,7 +40,7 @@ class Vocab:
         todo = [qid]
         while todo:
             q = self.questions.get(todo.pop())
-            for outcome in (q or {}).get("decides", {}).values():
+            for outcome in q.decides.values() if q else ():
                 nxt = outcome.get("ask") if isinstance(outcome, dict) else None
                 if nxt and nxt not in out and nxt != qid:
                     out.append(nxt)
@@ -75,20 +50,9 @@ class Vocab:
     def root_of(self, qid: str) -> str:
         """The first question of a follow-up chain (tb_fully_treated -> tb_ever)."""
         for q in self.questions.values():
-            if not q.get("follow_up") and qid in self.follow_ups(q["id"]):
-                return q["id"]
+            if not q.follow_up and qid in self.follow_ups(q.id):
+                return q.id
         return qid
-
-    def drug_names(self, valuesets: tuple[str, ...] | None = None) -> dict[str, str]:
-        """name -> value set, for the given value sets (default: every set that has names)."""
-        out: dict[str, str] = {}
-        for name, vs in self.trial.valuesets.items():
-            if valuesets is not None and name not in valuesets:
-                continue
-            for n in vs.names:
-                if len(n) >= 3 and n not in ("flush", "lock", "platinum"):
-                    out.setdefault(n, name)
-        return out
 
 
 @lru_cache(maxsize=1)
@@ -97,15 +61,13 @@ def vocab() -> Vocab:
     raw = yaml.safe_load(CHAT_FILE.read_text(encoding="utf-8"))
     return Vocab(
         trial=trial,
-        questions={q["id"]: q for q in trial.questions},
+        questions={q.id: q for q in trial.questions},
         labels=dict(raw["labels"]),
         labs=frozenset(raw["labs"]),
         checklist_items=dict(raw["checklist"]["items"]),
         checklist_min=int(raw["checklist"].get("min_items", 2)),
         topics={k: tuple(str(w).lower() for w in v) for k, v in raw["topics"].items()},
-        drug_answers={k: tuple(v) for k, v in raw["drug_answers"].items()},
         glossary=dict(raw["glossary"]),
-        replies=Replies.from_dict(raw["replies"]),
     )
 
 

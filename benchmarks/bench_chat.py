@@ -6,6 +6,11 @@
 Without a source it starts our HAPI server (fhir_server/start.sh) on a free loopback port, loads
 the synthetic cohort, and stops it at the end. It prints:
   - NLU cross-validation (rasa test nlu --cross-validation): intent F1 and accuracy;
+  - on the held-out English set (tests/heldout/clinician_en.yml, never trained on): intent F1
+    (macro and weighted), entity F1 (patient_id, drug, number), and the answer extraction
+    stage's F1 over (question id, value) pairs given the pending question;
+  - bot questions per screening (median, re-asks included) for the polite script over the
+    records that leave questions;
   - time to the first reply of a screening ("pre-screen patient X": FHIR load + rules + reply),
     one conversation alone (cold) and under 10 concurrent conversations;
   - per-turn latency p50 / p95 of the answers, with 10 conversations at once.
@@ -24,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import date
 from pathlib import Path
 
 import requests
@@ -31,6 +37,7 @@ import requests
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks import heldout_eval  # noqa: E402
 from benchmarks.common import free_port, pct, start_hapi  # noqa: E402
 from bot.supervisor import Stack, StackConfig, ensure_model, quiet_env, rasa_python  # noqa: E402
 
@@ -56,6 +63,9 @@ PATIENTS = [
     "icc-044",
 ]
 REPLIES = {
+    "tumour_checklist": "all apply",
+    "liver_status": "no ascites, no HE",
+    "unresectable": "yes",
     "prior_checkpoint_inhibitor": "no",
     "history_checklist": "none of these",
     "cardiopulmonary_renal": "no",
@@ -141,6 +151,7 @@ def converse(
     turns: list[float],
     lock: threading.Lock,
     start: threading.Barrier | None = None,
+    questions: list[int] | None = None,
 ) -> None:
     c = Client(webhook, user)
     if start:
@@ -148,6 +159,7 @@ def converse(
     elapsed, replies = c.send(f"pre-screen patient {pid}")
     with lock:
         first.append(elapsed)
+    asked = 0
     for _ in range(40):
         question = next(
             (
@@ -158,11 +170,38 @@ def converse(
             None,
         )
         if not question:
+            if questions is not None:
+                with lock:
+                    questions.append(asked)
             return
+        asked += 1
         elapsed, replies = c.send(REPLIES.get(question, "yes"))
         with lock:
             turns.append(elapsed)
     raise RuntimeError(f"{pid}: still asking after 40 turns")
+
+
+def questions_per_screening(stack: Stack) -> list[int]:
+    """Bot questions (re-asks included) until the verdict, one polite conversation per patient."""
+    counts: list[int] = []
+    lock = threading.Lock()
+    for pid in PATIENTS:
+        converse(stack.webhook, f"bench-q-{pid}", pid, [], [], lock, questions=counts)
+    return counts
+
+
+def heldout(model: Path) -> None:
+    items = heldout_eval.load()
+    parses = heldout_eval.parse(model, rasa_python(), [str(i["text"]) for i in items])
+    intents = heldout_eval.intent_f1([i["intent"] for i in items], [p["intent"] or "" for p in parses])
+    entities = heldout_eval.entity_f1(items, parses)
+    answers, _ = heldout_eval.answer_f1(items, date.fromisoformat(AS_OF))
+    print(
+        f"held-out English set ({len(items)} messages, never trained on): intent F1 {intents['macro']:.3f} "
+        f"macro, {intents['weighted']:.3f} weighted (accuracy {intents['accuracy']:.3f}); entity F1 "
+        f"{entities.f1:.3f} (P {entities.precision:.3f}, R {entities.recall:.3f}); answer extraction F1 "
+        f"{answers.f1:.3f} (P {answers.precision:.3f}, R {answers.recall:.3f}) over (question, value) pairs"
+    )
 
 
 def chat_latency(stack: Stack, conversations: int) -> dict:
@@ -204,11 +243,12 @@ def main() -> None:
     ap.add_argument("--conversations", type=int, default=10)
     ap.add_argument("--folds", type=int, default=3)
     ap.add_argument("--skip-nlu", action="store_true")
+    ap.add_argument("--skip-heldout", action="store_true")
     args = ap.parse_args()
 
     os.environ.setdefault("PRESCREEN_STATE_DIR", tempfile.mkdtemp(prefix="prescreen-bench-state-"))
     t0 = time.perf_counter()
-    ensure_model(say=lambda m: print(m, file=sys.stderr))
+    model = ensure_model(say=lambda m: print(m, file=sys.stderr))
     print(f"model ready in {time.perf_counter() - t0:.1f} s (0 if it was already trained for this data)")
 
     if not args.skip_nlu:
@@ -218,6 +258,9 @@ def main() -> None:
             f"{cv['f1_weighted']:.3f} weighted, {cv['f1_macro']:.3f} macro; accuracy {cv['accuracy']:.3f} "
             f"({cv['seconds']:.0f} s)"
         )
+
+    if not args.skip_heldout:
+        heldout(model)
 
     hapi_env = None
     base, token, folder = args.fhir_base, args.token, args.fhir_dir
@@ -242,6 +285,11 @@ def main() -> None:
         print(
             f"stack (Rasa + action server) up in {time.perf_counter() - t0:.1f} s; record source: "
             f"{'FHIR server ' + base if base else 'folder ' + folder}"
+        )
+        counts = questions_per_screening(stack)
+        print(
+            f"bot questions per screening (polite script, {len(counts)} records that leave questions): "
+            f"median {statistics.median(counts):g}, max {max(counts)}"
         )
         r = chat_latency(stack, args.conversations)
         n = args.conversations

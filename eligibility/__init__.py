@@ -4,12 +4,13 @@ from eligibility.engine import evaluate, screen
 from eligibility.model import Answer, CriterionResult, Evidence
 from eligibility.questions import next_questions
 from eligibility.report import Report
-from eligibility.trial import Trial, load_trial
+from eligibility.trial import Question, Trial, load_trial
 
 __all__ = [
     "Answer",
     "CriterionResult",
     "Evidence",
+    "Question",
     "Report",
     "Trial",
     "evaluate",

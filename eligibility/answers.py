@@ -10,6 +10,7 @@ from typing import Any
 
 from eligibility.criteria.base import Outcome
 from eligibility.model import Answer, Evidence, Status
+from eligibility.trial import Question
 
 UNSURE = {"not_sure", "unsure", "unknown", "dont_know"}
 RANK = {"clinician": 2, "patient": 1}
@@ -34,7 +35,7 @@ def best_answers(answers: list[Answer] | tuple[Answer, ...]) -> dict[str, Answer
 
 
 def answered_status(
-    questions: dict[str, dict], first: str, answers: dict[str, Answer]
+    questions: dict[str, Question], first: str, answers: dict[str, Answer]
 ) -> tuple[Status, list[Answer], str | None] | None:
     """Walk a question and its follow-ups: (status, the answers used, next question) or None."""
     used: list[Answer] = []
@@ -47,7 +48,7 @@ def answered_status(
         value = normalise(a.value)
         if value in UNSURE:
             return "unknown", used, None
-        decides = questions[qid].get("decides", {})
+        decides = questions[qid].decides
         outcome = decides.get(value, decides.get("*"))
         if outcome is None:
             return "unknown", used, None
@@ -62,7 +63,14 @@ def apply_answers(record: Outcome, status: Status | None, used: list[Answer]) ->
     """Meet the record's outcome with the answers' status: (outcome, conflict, override)."""
     if status is None or not used:
         return record, False, False
-    ev = [Evidence(source=a.by, value=a.value, note=f"answer to {a.question_id}") for a in used]
+    ev = [
+        Evidence(
+            source=a.by,
+            value=a.value,
+            note=f"answer to {a.question_id}" + (f': "{a.words}"' if a.words else ""),
+        )
+        for a in used
+    ]
     by = used[-1].by
     if record.status in ("unknown", "pending"):
         word = {"pass": "settled", "fail": "rules out", "unknown": "not sure"}.get(status, status)

@@ -25,7 +25,7 @@ def evaluate(
     trial: Trial, facts: Facts, answers: list[Answer] | tuple[Answer, ...] = ()
 ) -> list[CriterionResult]:
     chosen = best_answers(answers)
-    questions = {q["id"]: q for q in trial.questions}
+    questions = {q.id: q for q in trial.questions}
     results = []
     for crit in trial.criteria:
         ctx = Ctx(
@@ -34,9 +34,9 @@ def evaluate(
         outcome = mentions.apply(ctx, REGISTRY[crit.evaluator](ctx))
         conflict = override = False
         for q in trial.questions:
-            if q.get("criterion") != crit.id or q.get("input") or q.get("follow_up"):
+            if q.criterion != crit.id or q.input or q.follow_up:
                 continue
-            walked = answered_status(questions, q["id"], chosen)
+            walked = answered_status(questions, q.id, chosen)
             if walked:
                 status, used, _ = walked
                 outcome, conflict, override = apply_answers(outcome, status, used)

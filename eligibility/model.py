@@ -63,9 +63,12 @@ class Answer:
     value: Any
     by: Literal["clinician", "patient"] = "clinician"
     override: bool = False  # a clinician saying the record entry is wrong
+    words: str = ""  # what the person said that gave this value (the answer's evidence)
 
     def to_dict(self) -> dict[str, Any]:
         out = {"question_id": self.question_id, "value": self.value, "by": self.by}
         if self.override:
             out["override"] = True
+        if self.words:
+            out["words"] = self.words
         return out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources as pkg_resources
 from typing import Any
@@ -23,6 +23,48 @@ class Criterion:
 
 
 @dataclass(frozen=True)
+class Question:
+    """One question of the trial's question list (questions.yaml), parsed once at load.
+
+    `decides` maps an answer to pass | fail | unknown, or to {"ask": follow-up id}; "*" is any
+    other answer. `input` questions are read by an evaluator itself (weight, ascites, age)."""
+
+    id: str
+    criterion: str
+    audience: tuple[str, ...]
+    type: str = "yes_no"  # yes_no | choice | number
+    text: dict[str, str] = field(default_factory=dict)  # audience -> wording
+    decides: dict[str, Any] = field(default_factory=dict)
+    choices: tuple[str, ...] = ()
+    range: tuple[float, float] = (0, 10_000)
+    input: bool = False
+    follow_up: bool = False
+    priority: int = 100
+    why: str = ""
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Question:
+        low, high = raw.get("range", (0, 10_000))
+        return cls(
+            id=str(raw["id"]),
+            criterion=str(raw["criterion"]),
+            audience=tuple(raw.get("audience", ())),
+            type=str(raw.get("type", "yes_no")),
+            text={str(k): str(v) for k, v in (raw.get("text") or {}).items()},
+            decides={str(k): v for k, v in (raw.get("decides") or {}).items()},
+            choices=tuple(raw.get("choices", ())),
+            range=(low, high),
+            input=bool(raw.get("input", False)),
+            follow_up=bool(raw.get("follow_up", False)),
+            priority=int(raw.get("priority", 100)),
+            why=str(raw.get("why") or ""),
+        )
+
+    def wording(self, audience: str) -> str:
+        return self.text.get(audience) or self.text.get("clinician", "")
+
+
+@dataclass(frozen=True)
 class Trial:
     id: str
     title: str
@@ -30,7 +72,7 @@ class Trial:
     criteria: tuple[Criterion, ...]
     valuesets: dict[str, ValueSet]
     windows: dict[str, int]
-    questions: tuple[dict[str, Any], ...]
+    questions: tuple[Question, ...]
 
     def criterion(self, cid: str) -> Criterion:
         return next(c for c in self.criteria if c.id == cid)
@@ -65,5 +107,5 @@ def load_trial(trial_id: str = "NCT03951597") -> Trial:
         criteria=criteria,
         valuesets=load_valuesets(yaml.safe_load(texts["valuesets.yaml"])),
         windows=spec["windows"],
-        questions=tuple(questions or ()),
+        questions=tuple(Question.from_dict(q) for q in questions or ()),
     )

@@ -20,17 +20,17 @@ def cohort() -> DirSource:
 
 
 def ids(questions):
-    return [q["id"] for q in questions]
+    return [q.id for q in questions]
 
 
 def test_questions_touch_only_unknown_criteria_and_rule_outs_come_first(cohort):
     report = screen(cohort.load("icc-001").resources, AS_OF)
     qs = next_questions(TRIAL, report, "clinician")
     unknown = set(report.missing)
-    assert qs and all(q["criterion"] in unknown for q in qs)
-    priorities = [q["priority"] for q in qs]
+    assert qs and all(q.criterion in unknown for q in qs)
+    priorities = [q.priority for q in qs]
     assert priorities == sorted(priorities)
-    assert qs[0]["criterion"] in ("icc_histology", "other_liver_histology", "unresectable", "ecog_0")
+    assert qs[0].criterion in ("icc_histology", "other_liver_histology", "unresectable", "ecog_0")
 
 
 def test_no_question_once_a_criterion_fails_unless_asked_to_go_on(cohort):
@@ -38,13 +38,13 @@ def test_no_question_once_a_criterion_fails_unless_asked_to_go_on(cohort):
     assert report.verdict == "ineligible"
     assert next_questions(TRIAL, report, "clinician") == []
     rest = next_questions(TRIAL, report, "clinician", after_failure=True)
-    assert rest and all(report.status(q["criterion"]) == "unknown" for q in rest)
+    assert rest and all(report.status(q.criterion) == "unknown" for q in rest)
 
 
 def test_patients_are_not_asked_clinician_only_questions(cohort):
     report = screen(cohort.load("icc-001").resources, AS_OF)
     for q in next_questions(TRIAL, report, "patient"):
-        assert "patient" in q["audience"] and q["text"].get("patient")
+        assert "patient" in q.audience and q.text.get("patient")
     assert "measurable_lesion" not in ids(next_questions(TRIAL, report, "patient"))
 
 
@@ -61,7 +61,7 @@ def test_tuberculosis_follow_ups_are_asked_in_turn():
     report = screen(resources, AS_OF, answers)
     assert report.status("tuberculosis") == "pass"
     assert not any(
-        q["criterion"] == "tuberculosis" for q in next_questions(TRIAL, report, "clinician", answers)
+        q.criterion == "tuberculosis" for q in next_questions(TRIAL, report, "clinician", answers)
     )
 
 

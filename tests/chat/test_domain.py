@@ -5,6 +5,8 @@ from __future__ import annotations
 import yaml
 from rasa_sdk.executor import ActionExecutor
 
+from actions.screening import GROUPS
+from actions.understand.english import TOPICS_FILE
 from actions.vocab import CHECKLIST, vocab
 from bot.supervisor import ROOT, model_fingerprint
 
@@ -12,7 +14,7 @@ DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
 
 
 def test_one_slot_per_question_filled_from_text_while_requested():
-    for qid in [*vocab().questions, CHECKLIST]:
+    for qid in [*vocab().questions, CHECKLIST, *GROUPS]:
         slot = DOMAIN["slots"].get(qid)
         assert slot, f"domain.yml lacks the slot of question {qid}"
         (mapping,) = slot["mappings"]
@@ -32,10 +34,19 @@ def test_every_domain_action_is_served_and_vice_versa():
 def test_every_checklist_item_and_topic_names_a_question():
     v = vocab()
     assert set(v.checklist_items) <= set(v.questions)
-    assert set(v.drug_answers) <= set(v.questions)
     assert set(v.topics) <= set(v.questions) | {CHECKLIST}
-    for vs in (name for sets in v.drug_answers.values() for name in sets):
+    for members in GROUPS.values():
+        assert set(members) <= set(v.questions)
+
+
+def test_answer_phrases_name_questions_and_value_sets():
+    topics = yaml.safe_load(TOPICS_FILE.read_text())
+    v = vocab()
+    assert set(topics["questions"]) | set(topics["choices"]) <= set(v.questions)
+    assert set(topics["drug_answers"]) <= set(v.questions)
+    for vs in (name for sets in topics["drug_answers"].values() for name in sets):
         assert vs in v.trial.valuesets
+    assert topics["steroids"]["valueset"] in v.trial.valuesets
 
 
 def test_labels_cover_every_criterion():

@@ -43,7 +43,7 @@ def chat_stack(chat_state, fhir_base, fhir_token):
         as_of=AS_OF,
         rasa_port=_free_port(),
         action_port=_free_port(),
-        api_token=secrets.token_urlsafe(16),
+        api_token=secrets.token_hex(16),  # (a urlsafe token may start with "-": an option to rasa run)
         log_dir=chat_state / "logs",
         extra_env={"PRESCREEN_FHIR_TOKEN": fhir_token, "PRESCREEN_STATE_DIR": str(chat_state)},
     )

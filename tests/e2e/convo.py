@@ -14,6 +14,7 @@ from typing import Any
 
 import requests
 
+from actions.screening import GROUPS
 from actions.vocab import CHECKLIST, vocab
 from bot.access.tokens import issue, patient_subject
 from eligibility import Answer, screen
@@ -39,6 +40,7 @@ class Conversation:
     current: dict[str, Any] | None = None
     go_on: bool = False
     transcript: list[str] = field(default_factory=list)
+    confirmations: list[dict[str, Any]] = field(default_factory=list)  # rule-outs restated to us
 
     def __post_init__(self) -> None:
         if not self.token:
@@ -66,7 +68,10 @@ class Conversation:
             assert msg["recipient_id"] == self.sub
             self.transcript.append("bot> " + msg.get("text", ""))
             custom = msg.get("custom") or {}
-            if custom.get("question"):
+            if custom.get("confirm"):
+                self.confirmations.append(custom)
+                self.current = custom
+            elif custom.get("question"):
                 self._check_question(custom, msg.get("text", ""))
         return replies
 
@@ -75,17 +80,29 @@ class Conversation:
         self.pid, self.answers, self.go_on = pid, [], False
         return self.send(text or f"pre-screen patient {pid}")
 
-    def answer(self, text: str, value: Any = None, named: dict[str, str] | None = None) -> list[dict]:
-        """Reply to the pending question; `value` (or `named` for the checklist) is what the
-        bot should record, mirrored into the oracle's answers."""
+    def answer(self, text: str, value: Any = None, named: dict[str, Any] | None = None) -> list[dict]:
+        """Reply to the pending question; `value` (or `named` for a grouped question: item ->
+        value) is what the bot should record, mirrored into the oracle's answers. Grouped: the
+        history checklist's unnamed items are "no", the tumour group's "yes"; `value` not_sure
+        records nothing (the items are asked one by one). `also` answers given in passing."""
         assert self.current, f"no question pending:\n{self.dump()}"
-        if self.current["question"] == CHECKLIST:
-            if value != "not_sure":  # "none", or named items: the others are recorded as no
+        q = self.current["question"]
+        if self.current.get("confirm"):
+            if value == "yes":
+                self._record(q, self.current.get("value"))
+        elif q in (CHECKLIST, *GROUPS):
+            if value != "not_sure":
+                rest = {CHECKLIST: "no", "tumour_checklist": "yes", "liver_status": "none"}[q]
                 for qid in self.current["items"]:
-                    self._record(qid, (named or {}).get(qid, "no"))
+                    self._record(qid, (named or {}).get(qid, rest))
         else:
-            self._record(self.current["question"], value)
+            self._record(q, value)
         return self.send(text)
+
+    def note(self, **answers: Any) -> None:
+        """Answers a message gives besides the pending one (the oracle records them too)."""
+        for qid, value in answers.items():
+            self._record(qid, value)
 
     def change(self, text: str, qids: list[str], value: Any = None) -> list[dict]:
         """'change my answer about ...': the oracle forgets those answers (and sets `value`)."""
@@ -108,10 +125,14 @@ class Conversation:
         if qid == CHECKLIST:
             for item in custom["items"]:
                 assert v.checklist_items[item] in text, f"checklist item {item} not shown"
+        elif qid in GROUPS:
+            assert custom["items"] == list(GROUPS[qid])
         else:
             q = v.question(qid)
-            wording = q["text"].get(self.role) or q["text"]["clinician"]
+            wording = q.wording(self.role)
             assert wording in text, f"question {qid} does not carry its trial wording"
+            if self.role == "clinician":
+                assert text.startswith(f"{self.pid}: ") or f"\n{self.pid}: " in text, "the patient is named"
         report = self.report()
         for criterion in custom["criteria"]:
             status = report.status(criterion)

@@ -17,6 +17,8 @@ from bot.access.keys import action_secret, token_secret
 from bot.access.tokens import issue
 
 GOOD = {  # question id -> (what the clinician types, the value it means)
+    "tumour_checklist": ("all apply", "yes"),
+    "liver_status": ("no ascites, no HE", "none"),
     "unresectable": ("yes, unresectable", "yes"),
     "prior_checkpoint_inhibitor": ("nope, no prior IO", "no"),
     "tissue_available": ("y - blocks in path lab", "yes"),
@@ -39,14 +41,18 @@ def talk(stack, user: str, **kw) -> Conversation:
     return Conversation(stack.webhook, stack.rasa_url, stack.cfg.api_token, user, **kw)
 
 
-def answer_all(c: Conversation, replies: dict | None = None, limit: int = 30) -> list[dict]:
+def answer_all(
+    c: Conversation, replies: dict | None = None, limit: int = 30, stop_at_confirm: bool = False
+) -> list[dict]:
     """Answer every question with GOOD (or `replies`) until the bot stops asking."""
     last: list[dict] = []
     table = {**GOOD, **(replies or {})}
     for _ in range(limit):
-        if not c.current:
+        if not c.current or (stop_at_confirm and c.current.get("confirm")):
             return last
         qid = c.current["question"]
+        if c.current.get("confirm"):
+            raise AssertionError(f"a rule-out restated that the script did not mean:\n{c.dump()}")
         if qid == "history_checklist":
             last = c.answer("none of these", "none")
         else:
@@ -63,10 +69,8 @@ def test_potentially_eligible_after_answers(chat_stack):
     end = answer_all(c)
     assert verdict_line(end) == "Verdict: potentially eligible", c.dump()
     assert set(c.asked) == {
-        "unresectable",
+        "tumour_checklist",
         "prior_checkpoint_inhibitor",
-        "tissue_available",
-        "measurable_lesion",
         "history_checklist",
         "cardiopulmonary_renal",
         "active_infection",
@@ -93,7 +97,11 @@ def test_ruled_out_by_the_record_with_no_question(chat_stack):
 def test_ruled_out_by_an_answer_then_go_on_then_stop(chat_stack):
     c = talk(chat_stack, "dr-wang")
     c.screen("icc-007")  # Karnofsky 90 only: ECOG must be asked
-    end = answer_all(c, {"ecog_score": ("ps 2", 2)})
+    c.answer("all apply", "yes")
+    assert c.current["question"] == "ecog_score"
+    replies = c.answer("ps 2")
+    assert "ECOG performance status is 2" in replies[-1]["text"] and c.current.get("confirm")
+    end = c.answer("yes", "yes")  # confirmed: recorded, and the screening ends
     assert "ecog_score" in c.asked
     assert verdict_line(end) == "Verdict: ineligible"
     assert "go on" in end[-1]["text"] and "ECOG" in end[-1]["text"]
@@ -109,7 +117,11 @@ def test_ruled_out_by_an_answer_then_go_on_then_stop(chat_stack):
 def test_a_brand_name_answers_the_checkpoint_question(chat_stack):
     c = talk(chat_stack, "dr-xu")
     c.screen("icc-002", "pls check icc-002")
-    end = answer_all(c, {"prior_checkpoint_inhibitor": ("he had Keytruda in 2024", "yes")})
+    answer_all(c, {"prior_checkpoint_inhibitor": ("he had Keytruda in 2024", None)}, stop_at_confirm=True)
+    assert (
+        "PD-1, PD-L1 or CTLA-4 antibody before" in c.transcript[-1] and "Is that right?" in c.transcript[-1]
+    )
+    end = c.answer("yes", "yes")
     assert verdict_line(end) == "Verdict: ineligible"
     assert "prior PD-1/PD-L1/CTLA-4 antibody" in end[-1]["text"]
     assert c.asked.index("prior_checkpoint_inhibitor") == len(c.asked) - 1  # nothing asked after it
@@ -118,6 +130,7 @@ def test_a_brand_name_answers_the_checkpoint_question(chat_stack):
 def test_not_sure_is_left_unknown(chat_stack):
     c = talk(chat_stack, "dr-zhao")
     c.screen("icc-003")
+    c.answer("not sure", "not_sure")  # the tumour group: asked one by one
     end = answer_all(c, {"measurable_lesion": ("not sure, need to check the CT", "not_sure")})
     assert verdict_line(end) == "Verdict: needs information"
     assert "measurable lesion (RECIST 1.1) (answered not sure)" in end[-1]["text"]
@@ -129,17 +142,17 @@ def test_not_sure_is_left_unknown(chat_stack):
 def test_a_corrected_answer(chat_stack):
     c = talk(chat_stack, "dr-chen")
     c.screen("icc-012")  # stale ECOG, Child-Pugh not recorded
-    c.answer("yes", "yes")
+    c.answer("yes", "yes")  # the tumour items: all apply
     assert c.current["question"] == "ecog_score"
-    end = c.answer("1", 1)
+    c.answer("1")
+    assert c.current.get("confirm")
+    end = c.answer("yes", "yes")
     assert verdict_line(end) == "Verdict: ineligible"
     replies = c.change("sorry, ECOG is actually 0", ["ecog_score"], 0)
     assert "ecog_score = 0" in replies[0]["text"] and c.current, c.dump()
-    c.answer("none", "none")  # ascites
-    c.answer("no HE", "none")  # encephalopathy
+    assert c.current["question"] == "liver_status"
+    c.answer("none", "none")  # ascites and encephalopathy together
     c.answer("no", "no")  # checkpoint inhibitors
-    c.answer("yes", "yes")  # tissue
-    c.answer("yes", "yes")  # measurable lesion
     assert c.current["question"] == "history_checklist"
     c.answer("TB", named={"tb_ever": "yes"})
     assert c.current["question"] == "tb_within_year"
@@ -170,16 +183,19 @@ def test_why_what_summary_and_fallback_keep_the_question(chat_stack):
     assert c.current["question"] == "ecog_score"
 
 
-def test_naming_another_patient_starts_afresh(chat_stack):
+def test_naming_another_patient_mid_screening_asks_first(chat_stack):
     c = talk(chat_stack, "dr-gao")
     c.screen("icc-001")
-    c.answer("yes", "yes")  # unresectable
+    c.answer("all apply", "yes")
     assert c.current["question"] == "prior_checkpoint_inhibitor"
-    c.screen("icc-003", "ok next one is icc-003")  # mid-question: a new screening
-    assert c.current and c.current["question"] == "unresectable"  # asked afresh for the new patient
+    replies = c.send("ok next one is icc-003")  # mid-question: confirm, naming both patients
+    assert "icc-001" in replies[-1]["text"] and "icc-003" in replies[-1]["text"], c.dump()
+    assert c.slots()["patient_id"] == "icc-001"
+    c.pid, c.answers, c.go_on = "icc-003", [], False
+    c.send("yes")
+    assert c.current and c.current["question"] == "tumour_checklist"  # asked afresh for the new patient
     slots = c.slots()
     assert slots["patient_id"] == "icc-003" and slots["answers"] == [] and slots["verdict"] is None
-    c.answer("no", "no")  # ruled out by this answer
     replies = c.send("screen another patient")
     assert c.slots()["patient_id"] is None and "Name a patient" in replies[0]["text"]
 
