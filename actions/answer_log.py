@@ -114,7 +114,7 @@ def saved(tracker: Tracker, screening: Any, qids: Iterable[str], kind: str = "an
                 trial=trial.id,
                 patient=screening.patient_id,
                 question_id=qid,
-                criterion=v.question(qid)["criterion"],
+                criterion=v.question(qid).criterion,
                 value=a.value,
                 by=caller.role,
                 subject=caller.subject,
@@ -144,7 +144,7 @@ def withdrawn(tracker: Tracker, screening: Any, qids: Iterable[str]) -> None:
                 trial=trial.id,
                 patient=screening.patient_id,
                 question_id=qid,
-                criterion=v.question(qid)["criterion"],
+                criterion=v.question(qid).criterion,
                 value=None,
                 by=caller.role,
                 subject=caller.subject,
@@ -205,7 +205,7 @@ def _phrase(a: StoredAnswer) -> str:
     v = vocab()
     label = v.label(a.criterion)
     q = v.question(a.question_id)
-    if q.get("follow_up"):
+    if q.follow_up:
         label = f"{label} ({a.question_id.replace('_', ' ')})"
     value = a.value
     if isinstance(value, str):

@@ -88,7 +88,7 @@ def reusable(
 ) -> Reuse:
     """The stored answers a screening on `as_of` may use. With the patient's `resources`, answers
     that a newer record entry contradicts are left out."""
-    questions = {q["id"]: q for q in trial.questions}
+    questions = {q.id: q for q in trial.questions}
     out = Reuse()
     for qid, a in sorted(current(history).items()):
         q = questions.get(qid)

@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from eligibility import load_trial
+from eligibility import Question, load_trial
 from web import strings
 
 VERDICTS = ("potentially_eligible", "ineligible", "needs_information")
@@ -28,9 +28,9 @@ ANSWER_FORMAT = re.compile(r"\s*[(（][^()（）]*/[^()（）]*[)）]\s*$")
 
 
 @lru_cache(maxsize=1)
-def question_kinds() -> dict[str, dict[str, Any]]:
+def question_kinds() -> dict[str, Question]:
     """Question id -> its type and choices, from the trial data."""
-    return {q["id"]: q for q in load_trial().questions}
+    return {q.id: q for q in load_trial().questions}
 
 
 def clean_text(text: str, patient: str) -> str:
@@ -72,13 +72,14 @@ def _choices(qid: str, lang: str, send_lang: str) -> list[dict[str, str]]:
     """Answer buttons: labelled in the page's language, sending words in the bot's language
     (a Chinese page over a chat that still asks in English sends "yes", not "是")."""
     s, said = strings.portal(lang), strings.portal(send_lang)
-    q = question_kinds().get(qid) or {}
+    q = question_kinds().get(qid)
+    kind = q.type if q else "yes_no"
     unsure = {"label": s["not_sure"], "send": said["send_not_sure"]}
-    if q.get("type") == "choice":
-        return [{"label": c.replace("_", " "), "send": c.replace("_", " ")} for c in q.get("choices", [])] + [
+    if q and kind == "choice":
+        return [{"label": c.replace("_", " "), "send": c.replace("_", " ")} for c in q.choices] + [
             unsure
         ]
-    if q.get("type") == "number":
+    if kind == "number":
         return [unsure]
     return [
         {"label": s["answer_yes"], "send": said["send_yes"]},
@@ -120,7 +121,7 @@ def view(turns: list[dict[str, Any]], lang: str) -> dict[str, Any]:
                 "choices": _choices(t["q"], lang, chat_language(item["text"])),
                 "help": strings.help_text(lang, t["q"]),
                 "left": _left_text(t.get("left"), lang),
-                "number": (question_kinds().get(t["q"]) or {}).get("type") == "number",
+                "number": getattr(question_kinds().get(t["q"]), "type", "") == "number",
             }
         items.append(item)
     last_bot = next((i for i in reversed(items) if i["who"] == "bot"), None)

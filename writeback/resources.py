@@ -55,22 +55,22 @@ def _instant(when: datetime | None = None) -> str:
 
 
 def _answer_codes(q: dict[str, Any]) -> list[str]:
-    if q.get("type") == "yes_no":
+    if q.type == "yes_no":
         return ["yes", "no", "not_sure"]
-    return [*q.get("choices", []), "not_sure"]
+    return [*q.choices, "not_sure"]
 
 
 def questionnaire(trial: Trial) -> dict[str, Any]:
     items = []
     for q in trial.questions:
-        text = q.get("text", {})
+        text = q.text
         item: dict[str, Any] = {
-            "linkId": q["id"],
-            "code": [{"system": criteria_system(trial), "code": q["criterion"]}],
-            "text": text.get("clinician") or text.get("patient") or q["id"],
+            "linkId": q.id,
+            "code": [{"system": criteria_system(trial), "code": q.criterion}],
+            "text": text.get("clinician") or text.get("patient") or q.id,
             "required": False,
         }
-        if q.get("type") == "number":
+        if q.type == "number":
             # A "not sure" to a number is left out of the response (no value to give).
             item["type"] = "decimal"
         else:
@@ -93,7 +93,7 @@ def questionnaire(trial: Trial) -> dict[str, Any]:
 
 
 def _answer_value(q: dict[str, Any], value: Any) -> dict[str, Any] | None:
-    if q.get("type") == "number":
+    if q.type == "number":
         try:
             number = float(value)
         except (TypeError, ValueError):
@@ -123,7 +123,7 @@ def questionnaire_response(
     subject: str,
     authored: datetime | None = None,
 ) -> dict[str, Any]:
-    questions = {q["id"]: q for q in trial.questions}
+    questions = {q.id: q for q in trial.questions}
     items = []
     for a in answers:
         q = questions.get(a.question_id)
@@ -131,7 +131,7 @@ def questionnaire_response(
         if value is None:
             continue
         items.append({"linkId": a.question_id, "text": questionnaire_text(q), "answer": [value]})
-    order = {q["id"]: i for i, q in enumerate(trial.questions)}
+    order = {q.id: i for i, q in enumerate(trial.questions)}
     items.sort(key=lambda i: order[i["linkId"]])
     return {
         "resourceType": "QuestionnaireResponse",
@@ -146,8 +146,8 @@ def questionnaire_response(
 
 
 def questionnaire_text(q: dict[str, Any]) -> str:
-    text = q.get("text", {})
-    return text.get("clinician") or text.get("patient") or q["id"]
+    text = q.text
+    return text.get("clinician") or text.get("patient") or q.id
 
 
 def research_study(trial: Trial) -> dict[str, Any]:

@@ -31,7 +31,7 @@ PRESCREEN = str(REPO / ".venv" / "bin" / "prescreen")
 COHORT = REPO / "data" / "synthetic" / "bundles"
 AS_OF = "2026-11-24"
 TRIAL = load_trial()
-CRITERION = {q["id"]: q["criterion"] for q in TRIAL.questions}
+CRITERION = {q.id: q.criterion for q in TRIAL.questions}
 PATIENT_SAYS = {  # question id -> what the patient types
     "unresectable": "yes, the surgeon said they cannot operate",
     "ecog_activity": "yes I still do everything",

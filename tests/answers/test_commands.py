@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 PRESCREEN = str(REPO / ".venv" / "bin" / "prescreen")
 COHORT = REPO / "data" / "synthetic" / "bundles"
 TRIAL = load_trial()
-CRITERION = {q["id"]: q["criterion"] for q in TRIAL.questions}
+CRITERION = {q.id: q.criterion for q in TRIAL.questions}
 # Every question icc-001's record leaves open, answered so that the patient is potentially eligible.
 ALL_CLEAR = {
     "tissue_available": "yes",

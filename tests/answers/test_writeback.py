@@ -39,7 +39,7 @@ def _screened(
             trial=TRIAL.id,
             patient=patient,
             question_id=a.question_id,
-            criterion=next(q["criterion"] for q in TRIAL.questions if q["id"] == a.question_id),
+            criterion=next(q.criterion for q in TRIAL.questions if q.id == a.question_id),
             value=a.value,
             by=a.by,
             subject="dr-wang" if a.by == "clinician" else f"patient:{patient}",
@@ -170,9 +170,9 @@ def test_a_server_refusing_writes_keeps_the_answers(sqlite_store, fhir_base, fhi
 def test_questionnaire_has_an_item_per_question_coded_by_criterion():
     q = res.questionnaire(TRIAL)
     items = {i["linkId"]: i for i in q["item"]}
-    assert set(items) == {x["id"] for x in TRIAL.questions}
+    assert set(items) == {x.id for x in TRIAL.questions}
     for x in TRIAL.questions:
-        assert items[x["id"]]["code"] == [{"system": res.criteria_system(TRIAL), "code": x["criterion"]}]
+        assert items[x.id]["code"] == [{"system": res.criteria_system(TRIAL), "code": x.criterion}]
     assert items["ecog_score"]["type"] == "decimal"
     assert [o["valueCoding"]["code"] for o in items["ascites"]["answerOption"]] == [
         "none",

@@ -17,20 +17,20 @@ EN = strings.portal("en")
 COHORT = REPO / "data" / "synthetic" / "bundles"
 
 
-def patient_questions() -> list[dict]:
-    return [q for q in load_trial().questions if q.get("text", {}).get("patient")]
+def patient_questions() -> list:
+    return [q for q in load_trial().questions if q.text.get("patient")]
 
 
-def question_shown(text: str) -> dict:
+def question_shown(text: str):
     """The trial question whose patient wording the page shows (the page shows no ids)."""
-    found = [q for q in patient_questions() if q["text"]["patient"] in text]
+    found = [q for q in patient_questions() if q.text["patient"] in text]
     assert len(found) == 1, f"no single question matches {text!r}"
     return found[0]
 
 
-def passing_answer(q: dict) -> str:
+def passing_answer(q) -> str:
     """The yes/no answer that lets the criterion pass (the oracle's choice)."""
-    decides = q.get("decides", {})
+    decides = q.decides
     return next(a for a in ("yes", "no") if decides.get(a) == "pass")
 
 
@@ -82,7 +82,7 @@ def test_intake_by_buttons_only_at_360px(web, visit):
             break
         q = question_shown(current_question(page))
         answer = passing_answer(q)
-        answers.append(Answer(q["id"], answer, by="patient"))
+        answers.append(Answer(q.id, answer, by="patient"))
         page.get_by_role("button", name=EN[f"answer_{answer}"], exact=True).click()
         wait_idle(page)
         assert no_horizontal_scroll(page)

@@ -42,7 +42,7 @@ def page_strings() -> list[tuple[str, str]]:
 
 def patient_questions() -> list[tuple[str, str]]:
     return [
-        (q["id"], q["text"]["patient"]) for q in load_trial().questions if q.get("text", {}).get("patient")
+        (q.id, q.text["patient"]) for q in load_trial().questions if q.text.get("patient")
     ]
 
 
