@@ -455,6 +455,17 @@ class Stack:
             time.sleep(0.3)
         raise StackError(f"{part.name} did not answer on {part.probe} within {START_TIMEOUT:.0f} s")
 
+    def restart_part(self, name: str) -> None:
+        """Stop one part (SIGTERM) and start it again on the same port and state, waiting until it
+        serves (an operator's reload of the web front; the tests' restarts)."""
+        part = self.part(name)
+        if part.alive():
+            assert part.proc is not None
+            part.proc.terminate()
+            part.proc.wait(timeout=30)
+        self._spawn(part)
+        self._wait(part)
+
     # --- watching --------------------------------------------------------------------------
     def supervise(self, say=print) -> bool:
         """Restart parts that exited. False when one keeps dying (given up: the caller stops)."""

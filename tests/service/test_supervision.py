@@ -22,12 +22,12 @@ EXE = Path(sys.executable).parent / "prescreen"
 
 
 def _serve(state: Path) -> tuple[subprocess.Popen, int]:
-    port = free_port()
+    port = free_port()  # nginx over the Rasa servers (its /health); the web front on another port
     env = dict(os.environ, PRESCREEN_STATE_DIR=str(state))
     env.pop("PRESCREEN_TOKEN_SECRET", None)
     proc = subprocess.Popen(
         [str(EXE), "serve", "--fhir-dir", str(COHORT), "--as-of", "2026-11-24"]
-        + ["--port", str(port), "--action-port", str(free_port())],
+        + ["--port", str(free_port()), "--rasa-port", str(port), "--action-port", str(free_port())],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

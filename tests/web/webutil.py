@@ -94,10 +94,7 @@ class Web:
 
     def restart_front(self) -> None:
         """Stop the front (SIGTERM) and start it again on the same port and state."""
-        web = next(p for p in reversed(self.stack.procs) if "web.server" in " ".join(map(str, p.args)))
-        web.terminate()
-        web.wait(timeout=30)
-        self.stack.start_web()
+        self.stack.restart_part("web")
 
 
 @dataclass
