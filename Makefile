@@ -1,5 +1,5 @@
 # The README's two commands are `make demo` and `make test`; the rest are their parts.
-.PHONY: install demo test lint fhir-server fhir-server-start fhir-server-stop cohort
+.PHONY: install demo test lint docs fhir-server fhir-server-start fhir-server-stop cohort
 
 install:
 	@bash scripts/install.sh
@@ -9,6 +9,9 @@ demo: install
 
 test: install fhir-server
 	@.venv/bin/python -m pytest $(PYTEST_ARGS)
+
+docs: install
+	@.venv/bin/python tools/generate_docs.py
 
 lint: install
 	@.venv/bin/python -m ruff check .

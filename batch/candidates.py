@@ -164,8 +164,11 @@ def from_dir(source, extra_codes: Iterable[str] = ()) -> list[str]:
 
 
 def _safe_resources(source, pid: str) -> list[dict]:
+    # A folder source reads a patient's resources without validating them: finding
+    # candidates needs only their Conditions, and screening validates them anyway.
+    quick = getattr(source, "raw", None)
     try:
-        return source.load(pid).resources
+        return quick(pid) if quick else source.load(pid).resources
     except IngestError:
         return []
 

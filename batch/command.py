@@ -16,14 +16,14 @@ from datetime import date, datetime
 from pathlib import Path
 
 from common.errors import EXIT_INTERRUPTED, AppError, UsageError
-from common.options import SOURCE_HELP, add_source_options, add_verbose, configure_logging, parse_date
+from common.options import SOURCE_HELP, add_command, configure_logging, parse_date
 from fhir_ingest.configure import open_source
 
 from . import candidates as cand
 from .outfile import ReportFile, RunState, prefix_of, state_path
 from .progress import Progress
 from .ratelimit import limit_session
-from .runner import RunResult, run, screen_one
+from .runner import RunResult, ScreenJob, run
 from .summary import write_summaries
 
 log = logging.getLogger(__name__)
@@ -33,16 +33,17 @@ class BatchError(AppError):
     """The batch could not run (one line on stderr, non-zero exit)."""
 
 
+DESCRIPTION = (
+    "Screens every candidate (patients with an intrahepatic cholangiocarcinoma Condition, a --patients "
+    "list or a --group) and writes one JSON report per line to --out, then PREFIX.csv and PREFIX.html "
+    "(PREFIX: --out without .jsonl, or --summary). A source is required (`prescreen demo` is the place "
+    "for the synthetic cohort). " + SOURCE_HELP
+)
+
+
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "batch",
-        help="screen many patients; one report per line, plus CSV and HTML summaries",
-        description="Screens every candidate (patients with an intrahepatic cholangiocarcinoma "
-        "Condition, a --patients list or a --group) and writes one JSON report per line to --out, "
-        "then PREFIX.csv and PREFIX.html (PREFIX: --out without .jsonl, or --summary). A source is "
-        "required (`prescreen demo` is the place for the synthetic cohort). " + SOURCE_HELP,
-    )
-    add_source_options(p)
+    p = add_command(subparsers, "batch", cmd_batch, source=True, description=DESCRIPTION,
+                    help="screen many patients; one report per line, plus CSV and HTML summaries")
     p.add_argument("--out", required=True, metavar="FILE", help="JSONL of reports, one per patient")
     p.add_argument("--summary", metavar="PREFIX", help="write PREFIX.csv and PREFIX.html (default: "
                    "--out without its .jsonl suffix)")
@@ -69,8 +70,6 @@ def register(subparsers) -> None:
                    "'last' for the previous export in --bulk-dir) and screen the patients it touched")
     p.add_argument("--bulk-dir", metavar="DIR", help="where exports are kept (default PREFIX.bulk/)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
-    add_verbose(p)
-    p.set_defaults(func=cmd_batch)
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -117,7 +116,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         wanted = set(state.candidates)
         progress = Progress(len(state.candidates), enabled=not args.no_progress,
                             already=[v for p, v in done.items() if p in wanted])
-        result = run(state.candidates, lambda pid: screen_one(source, pid, as_of), report_file,
+        result = run(state.candidates, ScreenJob(source, as_of), report_file,
                      done=done, workers=args.workers, progress=progress)
         progress.close()
     finally:

@@ -1,9 +1,13 @@
-"""The batch loop: a bounded pool of worker threads, one writer, resume and clean stops.
+"""The batch loop: a bounded pool of workers, one writer, resume and clean stops.
 
-Workers fetch and screen (I/O-bound on a server: threads overlap the waits); only the
-main thread writes, so lines never interleave. SIGINT/SIGTERM set a flag instead of
-raising at an arbitrary point: the first stops taking new patients and writes those in
-flight, the second abandons them. Either way the file holds whole lines only.
+On a server, workers are threads (fetching is I/O-bound: threads overlap the waits). On a
+folder or a bulk export, screening is CPU-bound (parsing, validation, rules), so a
+`ScreenJob` over a folder runs in a pool of processes across cores; each process opens the
+folder's on-disk index itself. Only the main process writes, so lines never interleave.
+SIGINT/SIGTERM set a flag instead of raising at an arbitrary point: the first stops taking
+new patients and writes those in flight, the second abandons them. Either way the file holds
+whole lines only. A deceased patient is reported (verdict ineligible, note "deceased DATE")
+and counted apart, as "deceased".
 """
 
 from __future__ import annotations
@@ -12,8 +16,10 @@ import queue
 import signal
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from common.errors import AppError
 from fhir_ingest.errors import FhirAuthError, FhirUnreachable, IngestError
@@ -34,6 +40,12 @@ class PatientOutcome:
     # Failures that would hit every patient alike (server down, token refused): what went
     # wrong, without the request path (it names the patient).
     systemic: str | None = None
+    deceased: bool = False
+
+    @property
+    def tally(self) -> str:
+        """The count this patient goes under: its verdict, or "deceased"."""
+        return "deceased" if self.deceased else self.line["verdict"]
 
 
 @dataclass
@@ -70,7 +82,8 @@ def screen_one(source, patient_id: str, as_of: date) -> PatientOutcome:
 
     try:
         record = source.load(patient_id)
-        report = screen(record.resources, as_of).to_dict()
+        screened = screen(record.resources, as_of)
+        report = screened.to_dict()
     except Exception as e:  # noqa: BLE001 - one patient's failure must not stop the run
         systemic = None
         if isinstance(e, (FhirUnreachable, FhirAuthError)):
@@ -81,7 +94,43 @@ def screen_one(source, patient_id: str, as_of: date) -> PatientOutcome:
     if report.get("patient") != f"Patient/{patient_id}":
         # A record without its Patient resource: keep the line findable by the id we asked.
         report["patient"] = f"Patient/{patient_id}"
-    return PatientOutcome(patient_id, report, issues=len(record.issues))
+    return PatientOutcome(patient_id, report, issues=len(record.issues), deceased=bool(screened.deceased))
+
+
+@dataclass(frozen=True)
+class ScreenJob:
+    """Screen one patient of `source` as of `as_of`: picklable, so that a folder source can be
+    screened in worker processes (the source crosses as its path)."""
+
+    source: Any
+    as_of: date
+
+    def __call__(self, patient_id: str) -> PatientOutcome:
+        return screen_one(self.source, patient_id, self.as_of)
+
+    @property
+    def parallel(self) -> bool:
+        """Worth processes: a local folder, where the work is CPU, not waiting on a server."""
+        from fhir_ingest.dir_source import DirSource
+
+        return isinstance(self.source, DirSource)
+
+
+_SOURCES: dict[str, Any] = {}  # in a worker process: one open folder source per path
+
+
+def _screen_chunk(job: ScreenJob, patient_ids: list[str]) -> list[PatientOutcome]:
+    # Each chunk arrives with a fresh copy of the source; reuse the process's own (its index
+    # connection stays open across chunks).
+    key = str(getattr(job.source, "path", id(job.source)))
+    source = _SOURCES.setdefault(key, job.source)
+    return [screen_one(source, pid, job.as_of) for pid in patient_ids]
+
+
+def _ignore_signals() -> None:
+    # Worker processes leave SIGINT/SIGTERM to the parent, which stops them in order.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 class _Signals:
@@ -123,6 +172,8 @@ def run(
     if not todo:
         return result
     workers = max(1, min(workers, len(todo)))
+    if isinstance(work, ScreenJob) and work.parallel and workers > 1:
+        return _run_processes(todo, work, out, result, workers, progress)
     limit = max_systemic_failures or max(10, 2 * workers)
     tasks: queue.SimpleQueue[str | None] = queue.SimpleQueue()
     for pid in todo:
@@ -157,8 +208,10 @@ def run(
                 stop.set()  # first signal: finish what is in flight
                 result.interrupted = True
                 if progress:
-                    progress.message("prescreen batch: stopping; writing the patients in flight "
-                                     "(interrupt again to abandon them)")
+                    progress.message(
+                        "prescreen batch: stopping; writing the patients in flight "
+                        "(interrupt again to abandon them)"
+                    )
             if signals.count >= 2:
                 break  # abandoned: their patients have no line, so --resume screens them
             try:
@@ -168,16 +221,74 @@ def run(
             if outcome is None:
                 running -= 1
                 continue
-            out.write(outcome.line)
-            verdict = outcome.line["verdict"]
-            result.written += 1
-            result.issues += outcome.issues
-            result.counts[verdict] = result.counts.get(verdict, 0) + 1
-            if progress:
-                progress.advance(verdict)
+            _record(outcome, out, result, progress)
             systemic_in_a_row = systemic_in_a_row + 1 if outcome.systemic else 0
             if outcome.systemic and systemic_in_a_row >= limit and result.aborted is None:
                 # The server is down or refuses us: do not turn the rest of the night into errors.
                 result.aborted = f"{systemic_in_a_row} patients in a row failed: {outcome.systemic}"
                 stop.set()
+    return result
+
+
+def _record(outcome: PatientOutcome, out: ReportFile, result: RunResult, progress: Progress | None) -> None:
+    out.write(outcome.line)
+    result.written += 1
+    result.issues += outcome.issues
+    result.counts[outcome.tally] = result.counts.get(outcome.tally, 0) + 1
+    if progress:
+        progress.advance(outcome.tally)
+
+
+def _run_processes(
+    todo: list[str],
+    job: ScreenJob,
+    out: ReportFile,
+    result: RunResult,
+    processes: int,
+    progress: Progress | None,
+) -> RunResult:
+    """Screen `todo` in a pool of processes, a few patients per task (fewer round trips),
+    at most two tasks per process in flight (bounded memory, prompt stops)."""
+    import multiprocessing
+
+    chunk = max(1, min(16, len(todo) // (processes * 8) or 1))
+    chunks = [todo[i : i + chunk] for i in range(0, len(todo), chunk)]
+    context = multiprocessing.get_context(
+        "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    )
+    pending: dict[Future, list[str]] = {}
+    with (
+        _Signals() as signals,
+        ProcessPoolExecutor(max_workers=processes, mp_context=context, initializer=_ignore_signals) as pool,
+    ):
+        queue_ = iter(chunks)
+        stopping = False
+        while True:
+            if signals.count and not stopping:
+                stopping = result.interrupted = True
+                if progress:
+                    progress.message(
+                        "prescreen batch: stopping; writing the patients in flight "
+                        "(interrupt again to abandon them)"
+                    )
+            if signals.count >= 2:
+                for f in pending:
+                    f.cancel()
+                break
+            while not stopping and len(pending) < 2 * processes:
+                ids = next(queue_, None)
+                if ids is None:
+                    break
+                pending[pool.submit(_screen_chunk, job, ids)] = ids
+            if not pending:
+                break
+            finished, _ = wait(list(pending), timeout=0.2, return_when=FIRST_COMPLETED)
+            for f in finished:
+                ids = pending.pop(f)
+                try:
+                    outcomes = f.result()
+                except Exception as e:  # noqa: BLE001 - a dead worker must not lose its patients
+                    outcomes = [PatientOutcome(pid, error_line(pid, one_line(e))) for pid in ids]
+                for outcome in outcomes:
+                    _record(outcome, out, result, progress)
     return result

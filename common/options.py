@@ -54,3 +54,15 @@ def parse_date(value: str, option: str = "--as-of") -> date:
 
 def as_of_or_today(value: str | None) -> date:
     return date.today() if value is None else parse_date(value)
+
+
+def add_command(
+    subparsers, name: str, func, *, help: str, description: str | None = None, source: bool = False
+) -> argparse.ArgumentParser:
+    """A subcommand with its help, `-v`, and (with `source`) the --fhir-base/--fhir-dir/--as-of block."""
+    parser = subparsers.add_parser(name, help=help, description=description or help[:1].upper() + help[1:])
+    if source:
+        add_source_options(parser)
+    add_verbose(parser)
+    parser.set_defaults(func=func)
+    return parser

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from fhir_ingest.facts import Coding
 
@@ -29,6 +30,7 @@ def code_family(coding: Coding) -> str | None:
     return None
 
 
+@lru_cache(maxsize=65536)
 def icd_key(code: str) -> str:
     """'C22.100x001' -> 'C22100': no dot, no national extension, upper case."""
     c = code.strip().upper().split("X0")[0] if "X0" in code.upper() else code.strip().upper()
@@ -36,6 +38,7 @@ def icd_key(code: str) -> str:
     return c.replace(".", "")
 
 
+@lru_cache(maxsize=65536)
 def _icd_matches(code: str, spec: str) -> bool:
     key = icd_key(code)
     if "-" in spec:
@@ -45,12 +48,37 @@ def _icd_matches(code: str, spec: str) -> bool:
     return key.startswith(icd_key(spec))
 
 
+_MORPHOLOGY = re.compile(r"(\d{4})/(\d)")
+_TOPOGRAPHY = re.compile(r"C\d\d(?:\.?\d)?")
+
+
+def _morphology_key(code: str) -> tuple[int, int] | None:
+    m = _MORPHOLOGY.fullmatch(code.strip())
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def _morphology_matches(code: str, spec: str) -> bool:
+    key = _morphology_key(code)
+    if key is None:
+        return False
+    if "-" in spec:
+        lo, hi = (_morphology_key(s) for s in spec.split("-"))
+        return lo is not None and hi is not None and lo[1] == key[1] == hi[1] and lo[0] <= key[0] <= hi[0]
+    return key == _morphology_key(spec)
+
+
+def is_topography(c: Coding) -> bool:
+    """An ICD-O-3 topography code (C22.0 liver): a site, never a diagnosis."""
+    return code_family(c) == "icdo3" and bool(_TOPOGRAPHY.fullmatch(c.code.strip().upper()))
+
+
 @dataclass(frozen=True)
 class ValueSet:
     name: str
     icd10: tuple[str, ...] = ()
     snomed: frozenset[str] = frozenset()
-    icdo3: frozenset[str] = frozenset()
+    icdo3: tuple[str, ...] = ()
+    topography: tuple[str, ...] = ()
     atc: tuple[str, ...] = ()
     rxnorm: frozenset[str] = frozenset()
     names: tuple[str, ...] = field(default=())
@@ -61,7 +89,8 @@ class ValueSet:
             name=name,
             icd10=tuple(d.get("icd10", ())),
             snomed=frozenset(map(str, d.get("snomed", ()))),
-            icdo3=frozenset(d.get("icdo3", ())),
+            icdo3=tuple(d.get("icdo3", ())),
+            topography=tuple(d.get("topography", ())),
             atc=tuple(a.upper() for a in d.get("atc", ())),
             rxnorm=frozenset(map(str, d.get("rxnorm", ()))),
             names=tuple(n.lower() for n in d.get("names", ())),
@@ -69,11 +98,13 @@ class ValueSet:
 
     def match_coding(self, c: Coding) -> bool:
         fam = code_family(c)
-        if fam == "icd10" or (fam == "icdo3" and re.fullmatch(r"C\d\d(\.\d)?", c.code.upper())):
-            # ICD-O-3 topography codes are ICD-10 C-codes.
+        if fam == "icd10":
             return any(_icd_matches(c.code, s) for s in self.icd10)
+        if is_topography(c):
+            # A site: read only against topography lists, never as an ICD-10 diagnosis.
+            return any(_icd_matches(c.code, s) for s in self.topography)
         if fam == "icdo3":
-            return c.code in self.icdo3
+            return any(_morphology_matches(c.code, s) for s in self.icdo3)
         if fam == "snomed":
             return c.code in self.snomed
         if fam == "atc":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from eligibility import mentions
 from eligibility.answers import answered_status, apply_answers, best_answers
 from eligibility.criteria import REGISTRY, Ctx
 from eligibility.model import Answer, CriterionResult
@@ -11,6 +12,7 @@ from eligibility.notes import investigator_notes
 from eligibility.report import Report, input_hash
 from eligibility.trial import Trial, load_trial
 from fhir_ingest.facts import Facts, extract, is_used
+from fhir_ingest.records import patient_id_of
 
 
 def _as_date(as_of: date | str | None) -> date:
@@ -29,7 +31,7 @@ def evaluate(
         ctx = Ctx(
             facts=facts, params=crit.params, valuesets=trial.valuesets, windows=trial.windows, answers=chosen
         )
-        outcome = REGISTRY[crit.evaluator](ctx)
+        outcome = mentions.apply(ctx, REGISTRY[crit.evaluator](ctx))
         conflict = override = False
         for q in trial.questions:
             if q.criterion != crit.id or q.input or q.follow_up:
@@ -56,10 +58,12 @@ def evaluate(
 
 
 def patient_ref(resources: list[dict]) -> str:
+    """The Patient's reference; without a Patient resource, the patient the resources name."""
     for r in resources:
         if r.get("resourceType") == "Patient":
             return f"Patient/{r.get('id')}"
-    return "Patient/?"
+    named = sorted({pid for r in resources if (pid := patient_id_of(r))})
+    return f"Patient/{named[0]}" if len(named) == 1 else "Patient/?"
 
 
 def screen(
@@ -82,5 +86,7 @@ def screen(
         input_hash=input_hash(
             [r for r in resources if is_used(r)], list(answers), day.isoformat(), trial.rules_version
         ),
-        notes=investigator_notes(trial, facts),
+        notes=([facts.patient.deceased] if facts.patient and facts.patient.deceased else [])
+        + investigator_notes(trial, facts),
+        deceased=facts.patient.deceased if facts.patient else None,
     )

@@ -29,12 +29,12 @@ def investigator_notes(trial: Trial, facts: Facts) -> list[str]:
     if ref := _cond_hit(facts, vs["neuropathy"]):
         notes.append(f"peripheral neuropathy ({ref}): oxaliplatin needs grade < 2")
     hbsag = facts.latest("hbsag")
-    if hbsag and hbsag[0].qualitative == "positive":
+    if hbsag is not None and hbsag.qualitative == "positive":
         antiviral = any(
             m.current and vs["antiviral_hbv"].first(m.codings, m.names) for m in facts.medications
         )
         if not antiviral:
             notes.append(
-                f"HBsAg positive ({hbsag[0].ref}) without current antiviral therapy: PD-1 antibody risk"
+                f"HBsAg positive ({hbsag.ref}) without current antiviral therapy: PD-1 antibody risk"
             )
     return notes

@@ -16,7 +16,9 @@ VERDICT_WORDS = {
 }
 
 
-def verdict_of(results: list[CriterionResult]) -> str:
+def verdict_of(results: list[CriterionResult], deceased: str | None = None) -> str:
+    if deceased:
+        return "ineligible"  # criteria.md "Deceased"
     statuses = {r.status for r in results}
     if "fail" in statuses:
         return "ineligible"
@@ -53,10 +55,11 @@ class Report:
     rules_version: str
     input_hash: str
     notes: list[str] = field(default_factory=list)
+    deceased: str | None = None  # "deceased 2025-03-02": the verdict is ineligible, said in notes
 
     @property
     def verdict(self) -> str:
-        return verdict_of(self.criteria)
+        return verdict_of(self.criteria, self.deceased)
 
     @property
     def missing(self) -> list[str]:
@@ -90,6 +93,8 @@ class Report:
             f"{self.patient}  {self.trial}  as of {self.as_of}",
             f"Verdict: {VERDICT_WORDS[self.verdict]}",
         ]
+        if self.deceased:
+            lines.append(f"Patient {self.deceased}: not screened further")
         groups = {
             s: [r for r in self.criteria if r.status == s] for s in ("fail", "unknown", "pass", "pending")
         }

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from importlib import resources
 from pathlib import Path
 
 from .auth import BearerToken, SmartBackendServices
@@ -90,8 +91,9 @@ DEMO_AS_OF = "2026-11-24"
 
 
 def demo_folder() -> Path:
-    """The synthetic cohort's FHIR folder (tools/generate_cohort.py writes it)."""
-    return Path(__file__).resolve().parent.parent / "data" / "synthetic" / "bundles"
+    """The synthetic cohort's FHIR folder (tools/generate_cohort.py writes it), shipped as
+    package data of `prescreen_data`."""
+    return Path(str(resources.files("prescreen_data").joinpath("synthetic", "bundles")))
 
 
 def demo_source() -> DirSource:

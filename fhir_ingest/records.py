@@ -86,6 +86,23 @@ def _last_updated(resource: dict) -> str:
     return value if isinstance(value, str) else ""
 
 
+# Resource types the facts layer reads: validated against the full R4 model. Others (Claim,
+# Encounter, Procedure...) only get a light check: nothing is decided from them.
+READ_TYPES = frozenset(
+    {
+        "Patient",
+        "Observation",
+        "Condition",
+        "MedicationRequest",
+        "MedicationStatement",
+        "MedicationAdministration",
+        "Medication",
+        "AllergyIntolerance",
+        "DiagnosticReport",
+    }
+)
+
+
 def assemble_record(
     patient_id: str, found: Iterable[tuple[str, Any]], issues: Iterable[Issue] = ()
 ) -> PatientRecord:
@@ -94,7 +111,8 @@ def assemble_record(
     kept: dict[TypeId, dict] = {}
     out_issues = list(issues)
     for where, obj in found:
-        result = validate_resource(obj, where)
+        deep = not isinstance(obj, dict) or obj.get("resourceType") in READ_TYPES
+        result = validate_resource(obj, where, deep=deep)
         if result.resource is None:
             if result.issue is not None:
                 out_issues.append(result.issue)

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -25,7 +26,6 @@ from .validate import Issue, reference_of
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PLAN = Path(__file__).with_name("search_plan.yaml")
 MAX_URL_CHARS = 1800  # old proxies and some EHR gateways cut URLs near 2,000 characters
 # Statuses that mean "this server does not do that search", for optional searches.
 UNSUPPORTED_STATUSES = frozenset({400, 403, 404, 405, 422, 501})
@@ -44,7 +44,7 @@ def load_plan(
 ) -> tuple[PlannedSearch, ...]:
     """The searches of one profile of a plan (a YAML path, a parsed mapping, or ours)."""
     if plan is None or isinstance(plan, str | Path):
-        data = _read_plan(str(plan or DEFAULT_PLAN))
+        data = _read_plan(str(plan)) if plan else _default_plan()
     else:
         data = plan
     profiles = data.get("profiles") if isinstance(data, Mapping) else None
@@ -62,6 +62,12 @@ def load_plan(
             )
         )
     return tuple(searches)
+
+
+@lru_cache(maxsize=1)
+def _default_plan() -> Mapping[str, Any]:
+    # Package data, found through the package (works from a wheel as from the source tree).
+    return yaml.safe_load(resources.files("fhir_ingest").joinpath("search_plan.yaml").read_text("utf-8"))
 
 
 @lru_cache(maxsize=8)

@@ -21,7 +21,6 @@ def normalize_unit(unit: str | None) -> str:
     u = re.sub(r"^10e(\d)", r"10*\1", u)
     u = re.sub(r"^e(\d)", r"10*\1", u)
     u = u.replace("cells/", "/").replace("cell/", "/")
-    u = u.replace("copies", "copies")
     return u
 
 

@@ -125,3 +125,30 @@ def test_check_with_persistently_truncated_json_fails_in_one_line(fhir_base, fhi
     assert out.stdout == ""
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("prescreen: error:")
+
+
+def test_every_argument_of_every_command_has_help():
+    import argparse
+
+    from bot.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    missing = [
+        f"{name} {action.dest}"
+        for name, command in sub.choices.items()
+        for action in command._actions
+        if not isinstance(action, argparse._HelpAction) and not (action.help or "").strip()
+    ]
+    assert not missing
+    for name, command in sub.choices.items():
+        assert "--verbose" in command.format_help(), name
+
+
+def test_runtime_errors_exit_1_and_usage_errors_exit_2(tmp_path):
+    missing = run("check", "icc-001", "--fhir-dir", str(tmp_path / "nowhere"))
+    assert missing.returncode == 1 and missing.stderr.startswith("prescreen: error:")
+    usage = run("check", "icc-001", "--fhir-dir", str(tmp_path), "--as-of", "24/11/2026")
+    assert usage.returncode == 2 and "--as-of" in usage.stderr
+    version = run("--version")
+    assert version.returncode == 0 and version.stdout.startswith("prescreen ")

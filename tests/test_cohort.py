@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from fhir_ingest.sources import DirSource
 
 REPO = Path(__file__).resolve().parent.parent
 COHORT = REPO / "data" / "synthetic" / "bundles"
+GENERATOR = REPO / "tools" / "generate_cohort.py"
 EXPECTED = json.loads((REPO / "data" / "synthetic" / "expected.json").read_text())
 AS_OF = EXPECTED["as_of"]
 PATIENTS = sorted(EXPECTED["patients"])
@@ -77,3 +80,33 @@ def test_every_failure_shows_evidence(reports):
         for r in report.criteria:
             if r.status == "fail":
                 assert r.evidence, f"{pid} {r.id} fails without evidence"
+
+
+def _generate(*args: str, python: tuple[str, ...] = (sys.executable,)) -> subprocess.CompletedProcess:
+    return subprocess.run([*python, str(GENERATOR), *args], capture_output=True, text=True, timeout=120)
+
+
+def test_committed_cohort_is_what_the_generator_writes():
+    """--check regenerates everything in memory and compares it with data/synthetic/."""
+    done = _generate("--check")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip().splitlines()[-1].startswith("ok: 44 patients")
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_scale_mode_runs_on_the_standard_library_alone_and_is_seeded(tmp_path):
+    # -S: no site-packages, so neither the app nor any installed package is importable.
+    bare = (sys.executable, "-S")
+    runs = {}
+    for name, seed in (("a", "7"), ("b", "7"), ("c", "8")):
+        done = _generate("--count", "12", "--out", str(tmp_path / name), "--seed", seed, python=bare)
+        assert done.returncode == 0, done.stderr
+        runs[name] = _files(tmp_path / name)
+    assert len(runs["a"]) == 13  # 12 patients and the Group
+    assert runs["a"] == runs["b"]
+    assert runs["a"] != runs["c"]
+    group = json.loads(runs["a"]["group-gen-cohort.json"])["entry"][0]["resource"]
+    assert group["quantity"] == 12

@@ -4,12 +4,15 @@ on the committed synthetic cohort."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from fhir_ingest.dir_index import INDEX_NAME
+from fhir_ingest.dir_source import PatientWithoutRecord
 from fhir_ingest.errors import IngestError, PatientNotFound
 from fhir_ingest.sources import DirSource, PatientRecord
 
@@ -206,9 +209,11 @@ def test_records_only_resources_that_name_the_patient(tmp_path: Path) -> None:
     src = DirSource(tmp_path)
     assert src.patient_ids() == ["p1", "p2"]
     assert refs(src.load("p1")) == ["Patient/p1"]
-    p2 = src.load("p2")  # known only through a reference: loads, and says what is missing
-    assert refs(p2) == ["Condition/c1"]
-    assert [i.message for i in p2.issues] == ["no Patient resource"]
+    # known only through a reference: a one-line error, never a report for "Patient/?"
+    with pytest.raises(PatientWithoutRecord) as e:
+        src.load("p2")
+    assert "no Patient resource for 'p2'" in str(e.value) and "\n" not in str(e.value)
+    assert isinstance(e.value, PatientNotFound)
 
 
 def test_index_is_built_once_and_scales(tmp_path: Path) -> None:
@@ -280,3 +285,114 @@ def test_conditional_patient_reference_in_a_transaction(tmp_path: Path) -> None:
     rec = DirSource(tmp_path).load("p7")
     assert refs(rec) == ["Observation/o7", "Patient/p7"]
     assert rec.of_type("Observation")[0]["subject"]["reference"] == "Patient/p7"
+
+
+# --- the on-disk index ------------------------------------------------------------------
+
+
+def test_record_without_patient_resource_is_a_one_line_cli_error(tmp_path: Path, capsys) -> None:
+    from bot.cli import main
+
+    write(tmp_path / "c.json", {"resourceType": "Condition", "id": "c1", "code": {"text": "x"},
+                                "subject": {"reference": "Patient/ghost"}})
+    assert main(["check", "ghost", "--fhir-dir", str(tmp_path), "--as-of", "2026-11-24"]) != 0
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1 and "no Patient resource for 'ghost'" in err
+    assert "Patient/?" not in err
+
+
+def test_index_is_kept_beside_the_files_and_reused(tmp_path: Path) -> None:
+    write(tmp_path / "p1.json", {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": patient("p1")}, {"resource": obs("o1", "Patient/p1")}]})
+    src = DirSource(tmp_path)
+    assert src.refresh() == 1
+    assert (tmp_path / INDEX_NAME).is_file()
+    again = DirSource(tmp_path)
+    assert again.refresh() == 0  # nothing changed: nothing indexed again
+    assert refs(again.load("p1")) == ["Observation/o1", "Patient/p1"]
+
+
+def test_index_is_refreshed_when_files_change(tmp_path: Path) -> None:
+    first = write(tmp_path / "p1.json", {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": patient("p1")}, {"resource": obs("o1", "Patient/p1")}]})
+    write(tmp_path / "p2.json", patient("p2"))
+    assert DirSource(tmp_path).patient_ids() == ["p1", "p2"]
+    # p1's file gains an Observation, p2's file goes, p3 arrives as NDJSON
+    time.sleep(0.01)
+    write(first, {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": patient("p1")}, {"resource": obs("o1", "Patient/p1")},
+        {"resource": obs("o2", "Patient/p1")}]})
+    (tmp_path / "p2.json").unlink()
+    write(tmp_path / "more.ndjson", json.dumps(patient("p3")) + "\n" + json.dumps(obs("o3", "Patient/p3")))
+    src = DirSource(tmp_path)
+    assert src.refresh() == 3
+    assert src.patient_ids() == ["p1", "p3"]
+    assert refs(src.load("p1")) == ["Observation/o1", "Observation/o2", "Patient/p1"]
+    assert refs(src.load("p3")) == ["Observation/o3", "Patient/p3"]
+    with pytest.raises(PatientNotFound):
+        src.load("p2")
+
+
+def test_one_patient_reads_only_its_own_file(tmp_path: Path, monkeypatch) -> None:
+    for i in range(20):
+        write(tmp_path / f"p{i}.json", {"resourceType": "Bundle", "type": "collection", "entry": [
+            {"resource": patient(f"p{i}")}, {"resource": obs(f"o{i}", f"Patient/p{i}")}]})
+    src = DirSource(tmp_path)
+    src.refresh()
+    read: list[str] = []
+    real = Path.read_bytes
+
+    def spy(self: Path) -> bytes:
+        read.append(self.name)
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", spy)
+    assert refs(src.load("p7")) == ["Observation/o7", "Patient/p7"]
+    assert read == ["p7.json"]
+
+
+def test_urn_uuid_subject_in_another_file_is_resolved(tmp_path: Path) -> None:
+    uid = "3c1e5a52-0000-4000-8000-00000000abcd"
+    write(tmp_path / "patients.json", {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"fullUrl": f"urn:uuid:{uid}", "resource": patient("p9")}]})
+    write(tmp_path / "labs.json", {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"fullUrl": "urn:uuid:aaaaaaaa-0000-4000-8000-000000000001",
+         "resource": obs("o9", f"urn:uuid:{uid}")}]})
+    write(tmp_path / "more.ndjson", json.dumps(obs("o10", f"urn:uuid:{uid}")) + "\n")
+    src = DirSource(tmp_path)
+    assert src.patient_ids() == ["p9"]
+    rec = src.load("p9")
+    assert refs(rec) == ["Observation/o10", "Observation/o9", "Patient/p9"]
+    assert {r["subject"]["reference"] for r in rec.of_type("Observation")} == {"Patient/p9"}
+    assert src.issues == []
+
+
+def test_unresolved_urn_uuid_subject_is_warned(tmp_path: Path) -> None:
+    write(tmp_path / "p1.json", patient("p1"))
+    write(tmp_path / "stray.ndjson", json.dumps(obs("o1", "urn:uuid:0000dead-0000-4000-8000-000000000000")))
+    src = DirSource(tmp_path)
+    assert src.patient_ids() == ["p1"]
+    assert any("no file resolves" in i.message for i in src.issues)
+
+
+def test_read_only_folder_keeps_its_index_in_the_cache(tmp_path: Path, monkeypatch) -> None:
+    folder = tmp_path / "ro"
+    write(folder / "p1.json", patient("p1"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == folder else real_access(p, mode))
+    src = DirSource(folder)
+    assert refs(src.load("p1")) == ["Patient/p1"]
+    assert not (folder / INDEX_NAME).exists()
+    assert list((tmp_path / "cache" / "prescreen" / "dir-index").glob("*.sqlite3"))
+
+
+def test_source_crosses_to_another_process_as_its_path(tmp_path: Path) -> None:
+    import pickle
+
+    write(tmp_path / "p1.json", patient("p1"))
+    src = DirSource(tmp_path)
+    src.load("p1")
+    clone = pickle.loads(pickle.dumps(src))
+    assert refs(clone.load("p1")) == ["Patient/p1"]

@@ -6,7 +6,7 @@ import argparse
 import sys
 from datetime import date
 
-from common.options import SOURCE_HELP, add_source_options, add_verbose, as_of_or_today, configure_logging
+from common.options import SOURCE_HELP, add_command, as_of_or_today, configure_logging
 from fhir_ingest.configure import open_source
 
 
@@ -33,17 +33,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def register(subparsers) -> None:
-    check = subparsers.add_parser(
-        "check",
+    check = add_command(
+        subparsers, "check", cmd_check, source=True,
         help="screen one patient from the record alone; print the report",
-        description="Screens one patient from the record alone and prints the report "
-        "(contract.md). " + SOURCE_HELP,
+        description="Screens one patient from the record alone and prints the report. " + SOURCE_HELP,
     )
     check.add_argument("patient_id", metavar="PATIENT_ID", help="the Patient resource id")
-    add_source_options(check)
     check.add_argument(
         "--format", choices=("json", "text"), default="json",
-        help="json: the report of contract.md (default); text: for a clinician",
+        help="json: the machine-readable report (default); text: for a clinician",
     )
-    add_verbose(check)
-    check.set_defaults(func=cmd_check)

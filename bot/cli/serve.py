@@ -9,7 +9,7 @@ import time
 
 from bot.supervisor import Stack, StackConfig, StackError
 from common.errors import AppError
-from common.options import SOURCE_HELP, add_source_options, add_verbose, configure_logging, parse_date
+from common.options import SOURCE_HELP, add_command, configure_logging, parse_date
 from fhir_ingest.configure import DEMO_AS_OF, demo_folder, demo_source, open_source
 
 DEMO_PATIENT = "icc-001"
@@ -124,22 +124,20 @@ def _ports(p: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers) -> None:
-    serve = subparsers.add_parser(
-        "serve",
+    serve = add_command(
+        subparsers, "serve", cmd_serve, source=True,
         help="run the assistant (Rasa + action server) on loopback",
         description="Runs the assistant on 127.0.0.1 until interrupted, training the chat model first "
         "when there is none. Tokens are signed with $PRESCREEN_TOKEN_SECRET (else a generated key in "
         "$PRESCREEN_STATE_DIR); logs go to $PRESCREEN_STATE_DIR/logs. " + SOURCE_HELP,
     )
-    add_source_options(serve)
     _ports(serve)
-    add_verbose(serve)
-    serve.set_defaults(func=cmd_serve)
 
-    demo = subparsers.add_parser(
-        "demo", help="the assistant on the embedded synthetic cohort, with a terminal chat"
+    demo = add_command(
+        subparsers, "demo", cmd_demo,
+        help="the assistant on the embedded synthetic cohort, with a terminal chat",
+        description=f"Starts the assistant on the synthetic ICC cohort (as of {DEMO_AS_OF}) and opens a "
+        "terminal chat with it; without a terminal it prints a short sample conversation.",
     )
     demo.add_argument("--no-chat", action="store_true", help="serve until Ctrl-C; chat over HTTP")
     _ports(demo)
-    add_verbose(demo)
-    demo.set_defaults(func=cmd_demo)

@@ -6,6 +6,7 @@ import argparse
 
 from bot.access.tokens import DEFAULT_TTL_HOURS, ROLES, issue
 from common.errors import UsageError
+from common.options import add_command
 
 
 def cmd_token(args: argparse.Namespace) -> int:
@@ -17,8 +18,8 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "token",
+    p = add_command(
+        subparsers, "token", cmd_token,
         help="print a signed access token for the chat (development and tests)",
         description="Prints an HS256 token signed with $PRESCREEN_TOKEN_SECRET (else the key generated "
         "in $PRESCREEN_STATE_DIR).",
@@ -29,4 +30,3 @@ def register(subparsers) -> None:
     p.add_argument(
         "--hours", type=float, default=DEFAULT_TTL_HOURS, help="lifetime in hours (default %(default)s)"
     )
-    p.set_defaults(func=cmd_token)

@@ -9,7 +9,7 @@ from typing import Any
 
 from eligibility.codes import ValueSet
 from eligibility.model import Answer, Evidence, Status
-from fhir_ingest.facts import ConditionFact, Facts, Measurement
+from fhir_ingest.facts import UNREADABLE, ConditionFact, Facts, Measurement, unordered_peers
 
 
 @dataclass
@@ -74,7 +74,12 @@ def fmt(x: float | None) -> str:
 def lab_evidence(m: Measurement, value: float | None = None) -> Evidence:
     note = None
     if m.original_unit is not None and m.original_unit != m.unit:
-        note = f"reported {m.comparator or ''}{m.original_value} {m.original_unit}"
+        shown = num(m.original_value) if isinstance(m.original_value, float) else m.original_value
+        note = f"reported {m.comparator or ''}{shown} {m.original_unit}"
+    if m.problem and value is None:
+        note = m.problem
+    elif m.qualitative and m.value is None and value is None:
+        note = m.qualitative
     return Evidence(
         source="record",
         reference=m.ref,
@@ -105,7 +110,8 @@ def combine(parts: list[Outcome]) -> Outcome:
 def interval(m: Measurement, value: float | None = None) -> tuple[float, float]:
     """The values a result allows: '<20' -> (-inf, 20), '>1000' -> (1000, inf), 5 -> (5, 5)."""
     v = m.value if value is None else value
-    assert v is not None
+    if v is None:
+        return float("-inf"), float("inf")  # nothing known: no bound decides
     v = round(v, 9)  # unit factors and x ULN products must not turn an exact bound into a miss
     comp = m.comparator
     if comp in ("<", "<="):
@@ -141,11 +147,14 @@ def at_most(m: Measurement, limit: float, value: float | None = None) -> Status:
 
 
 def latest_in_window(
-    ctx: Ctx, analyte: str, label: str, days: int | None = None
+    ctx: Ctx, analyte: str, label: str, days: int | None = None, numeric: bool = True
 ) -> tuple[Measurement | None, Outcome | None]:
-    """The latest usable value in the window, or the unknown Outcome saying why there is none."""
+    """The latest usable value in the window, or the unknown Outcome saying why there is none.
+
+    `numeric`: the rule needs a number, so a value that could not be read is a reason, not a
+    value. Same-day values that cannot be ordered by time and disagree give unknown."""
     days = ctx.windows["labs"] if days is None else days
-    values = ctx.facts.latest(analyte)
+    values = ctx.facts.values(analyte)
     if not values:
         return None, Outcome("unknown", f"no {label} result in the record")
     m = values[0]
@@ -153,8 +162,15 @@ def latest_in_window(
         return None, Outcome(
             "unknown", f"{label}: stale: last value {m.date} (older than {days} days)", [lab_evidence(m)]
         )
-    if m.unit_error:
-        return None, Outcome("unknown", f"{label}: {m.unit_error} on {m.date}", [lab_evidence(m)])
+    peers = [p for p in unordered_peers(values) if not p.same_result(m)]
+    if peers:
+        return None, Outcome(
+            "unknown",
+            f"{label}: {len(peers) + 1} different values on {m.date} that cannot be ordered by time",
+            [lab_evidence(x) for x in [m, *peers]],
+        )
+    if numeric and (m.problem or m.value is None):
+        return None, Outcome("unknown", f"{label}: {m.problem or UNREADABLE} on {m.date}", [lab_evidence(m)])
     return m, None
 
 

@@ -6,6 +6,9 @@ from eligibility.criteria.base import Ctx, Outcome, cond_evidence, conditions_in
 from eligibility.model import Evidence
 from fhir_ingest.facts import MedicationUse
 
+# Inhaled, topical (eye, ear, nose, skin) and local (intra-articular) use is allowed.
+NOT_SYSTEMIC = ("inhaled", "topical", "local")
+
 
 def med_evidence(m: MedicationUse, matched: str, note: str | None = None) -> Evidence:
     return Evidence(
@@ -44,7 +47,10 @@ def prior_drug(ctx: Ctx) -> Outcome:
 def _steroid_factor(ctx: Ctx, m: MedicationUse) -> float | None:
     """mg of prednisone per mg of this steroid, from its name."""
     eq = ctx.params["equivalents"]
-    words = " ".join(m.names + tuple(c.display.lower() for c in m.codings))
+    # An RxNorm ingredient code names the steroid when the record gives no name.
+    by_code = ctx.params.get("rxnorm_ingredients", {})
+    coded = tuple(by_code[c.code] for c in m.codings if "rxnorm" in c.system.lower() and c.code in by_code)
+    words = " ".join(m.names + tuple(c.display.lower() for c in m.codings) + coded)
     # Longest names first: 'methylprednisolone' before 'prednisolone' before 'prednisone'.
     for name in sorted(eq, key=len, reverse=True):
         if name in words:
@@ -59,7 +65,7 @@ def immunosuppression(ctx: Ctx) -> Outcome:
     asks: list[Evidence] = []
     checked: list[Evidence] = []
     for m, hit in matching(ctx, "systemic_steroid"):
-        if m.route in ("inhaled", "topical"):
+        if m.route in NOT_SYSTEMIC:
             continue
         if not m.current:
             if m.recent_admin_only:
@@ -89,10 +95,12 @@ def immunosuppression(ctx: Ctx) -> Outcome:
         )
         (fails if pred > limit else checked).append(ev)
     for m, hit in matching(ctx, "immunosuppressant"):
-        if m.route in ("inhaled", "topical"):
+        if m.route in NOT_SYSTEMIC:
             continue
-        if m.current:
+        if m.current and m.route == "systemic":
             fails.append(med_evidence(m, hit, "current systemic immunosuppressant"))
+        elif m.current:
+            asks.append(med_evidence(m, hit, "current immunosuppressant, route not given"))
         elif m.recent_admin_only:
             asks.append(med_evidence(m, hit, "administered in the last 28 days: ongoing therapy?"))
     for vs in ("steroid_flag", "immunosuppressant_flag"):
@@ -121,22 +129,34 @@ def immunosuppression(ctx: Ctx) -> Outcome:
 
 @evaluator("platinum_allergy")
 def platinum_allergy(ctx: Ctx) -> Outcome:
-    vs = ctx.vs("platinum")
-    fails, asks = [], []
-    for a in ctx.facts.allergies:
-        hit = vs.first(a.codings, a.names)
-        if not hit:
+    drugs, bare = ctx.vs("platinum"), ctx.vs("platinum_unspecified")
+    fails, asks, reasons = [], [], []
+    for a in sorted(ctx.facts.allergies, key=lambda a: a.ref):
+        hit = drugs.first(a.codings, a.names)
+        vague = None if hit else bare.first(a.codings, a.names)
+        if not hit and not vague:
             continue
         ev = Evidence(
             source="record",
             reference=a.ref,
-            value=hit,
+            value=hit or vague,
             date=a.date,
-            note=f"{a.type or 'type not given'}, {a.clinical or 'status not given'}",
+            note=f"{a.type or 'type not given'}, {a.verification or 'verification not given'}, "
+            f"{a.clinical or 'status not given'}",
         )
-        (asks if a.type == "intolerance" else fails).append(ev)
+        if vague:
+            asks.append(ev)
+            reasons.append("'platinum' without a drug (may be the metal): ask")
+        elif a.type == "intolerance":
+            asks.append(ev)
+            reasons.append("platinum intolerance (not allergy) recorded: ask")
+        elif a.verification not in (None, "confirmed"):
+            asks.append(ev)
+            reasons.append(f"{a.verification} platinum allergy recorded: ask")
+        else:
+            fails.append(ev)
     if fails:
         return Outcome("fail", "allergy or hypersensitivity to a platinum drug", fails)
     if asks:
-        return Outcome("unknown", "platinum intolerance (not allergy) recorded: ask", asks)
+        return Outcome("unknown", "; ".join(dict.fromkeys(reasons)), asks)
     return Outcome("unknown", "no platinum allergy in the record: ask")

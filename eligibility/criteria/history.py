@@ -22,20 +22,22 @@ def other_malignancy(ctx: Ctx) -> Outcome:
     excepted_past = ctx.vs("malignancy_excepted_if_past")
     ask_vs = ctx.vs("malignancy_ask")
     fails, asks = [], []
+    snomed_ask = ctx.vs("malignancy_snomed_ask")
     candidates = {
         c.ref: c
         for c in conditions_in(ctx, "malignancy", exclude="malignancy_not_other")
         + conditions_in(ctx, "malignancy_excepted_if_past")
         + conditions_in(ctx, "malignancy_ask")
+        + conditions_in(ctx, "malignancy_snomed_ask")
     }
-    for c in candidates.values():
+    for c in sorted(candidates.values(), key=lambda c: c.ref):
         codes = c.codings
         if any(papillary.match_coding(cd) for cd in codes):
             continue  # papillary thyroid carcinoma is excepted
         history_code = any(cd.code.upper().startswith("Z85") for cd in codes)
         if any(excepted_past.match_coding(cd) for cd in codes) and (c.clinical == "past" or history_code):
             continue  # treated non-melanoma skin cancer, cervical carcinoma in situ
-        if c.suspected or any(ask_vs.match_coding(cd) for cd in codes):
+        if c.suspected or any(ask_vs.match_coding(cd) or snomed_ask.match_coding(cd) for cd in codes):
             asks.append(c)
         else:
             fails.append(c)

@@ -110,23 +110,40 @@ def thyroid(ctx: Ctx) -> Outcome:
     return combine([_thyroid_hormone(ctx, "t3"), _thyroid_hormone(ctx, "t4")])
 
 
-def age_on(ctx: Ctx) -> tuple[int | None, Evidence | None]:
+def _years(d, b) -> int:
+    return d.year - b.year - ((d.month, d.day) < (b.month, b.day))
+
+
+def ages_on(ctx: Ctx) -> tuple[tuple[int, int] | None, Evidence | None]:
+    """(youngest, oldest) completed years on the as-of date: one age for a full birth date,
+    a range for a partial one ("1957"), or from an answer."""
     p = ctx.facts.patient
-    if p is not None and p.birth_date is not None:
-        d, b = ctx.as_of, p.birth_date
-        years = d.year - b.year - ((d.month, d.day) < (b.month, b.day))
-        return years, Evidence(
+    if p is not None and p.birth_range is not None:
+        earliest, latest = p.birth_range
+        d = ctx.as_of
+        youngest, oldest = _years(d, latest), _years(d, earliest)
+        partial = earliest != latest
+        return (youngest, oldest), Evidence(
             source="record",
             reference=p.ref,
-            value=years,
+            value=youngest if not partial else f"{youngest}-{oldest}",
             unit="years",
-            date=b.isoformat(),
-            note="age on the as-of date from birthDate",
+            date=p.birth_text if partial else earliest.isoformat(),
+            note="age on the as-of date from birthDate" + (" (partial date)" if partial else ""),
         )
     a = ctx.answers.get("age_years")
-    if a is not None and isinstance(a.value, (int, float)):
-        return int(a.value), Evidence(source=a.by, value=int(a.value), unit="years", note="age as answered")
+    if a is not None and isinstance(a.value, (int, float)) and not isinstance(a.value, bool):
+        age = int(a.value)
+        return (age, age), Evidence(source=a.by, value=age, unit="years", note="age as answered")
     return None, None
+
+
+def age_on(ctx: Ctx) -> tuple[int | None, Evidence | None]:
+    """The age when it is one number (a full birth date or an answer), else None."""
+    ages, ev = ages_on(ctx)
+    if ages is None or ages[0] != ages[1]:
+        return None, ev
+    return ages[0], ev
 
 
 def _weight(ctx: Ctx) -> tuple[float | None, Evidence | None, str | None]:
@@ -156,15 +173,15 @@ def creatinine_clearance(ctx: Ctx) -> Outcome:
             [lab_evidence(recorded)],
         )
     scr, scr_missing = latest_in_window(ctx, "creatinine", "serum creatinine")
-    age, age_ev = age_on(ctx)
+    ages, age_ev = ages_on(ctx)
     weight, weight_ev, weight_why = _weight(ctx)
     gender = ctx.facts.patient.gender if ctx.facts.patient else None
     gaps = []
     if scr is None:
         gaps.append(scr_missing.reason)
-    elif scr.comparator:
-        gaps.append(f"creatinine reported as {_shown(scr)}")
-    if age is None:
+    elif scr.comparator is None and scr.value is not None and scr.value <= 0:
+        gaps.append(f"creatinine {_shown(scr)} cannot be used")
+    if ages is None:
         gaps.append("no age")
     if weight is None:
         gaps.append(weight_why)
@@ -176,20 +193,31 @@ def creatinine_clearance(ctx: Ctx) -> Outcome:
             [e for e in (age_ev, weight_ev) if e] + ([lab_evidence(scr)] if scr else []),
             inputs=("weight_kg",) if only_weight else (),
         )
-    base = (140 - age) * weight / (72 * scr.value)
-    estimates = {"male": base, "female": base * 0.85}
-    if gender in estimates:
-        values = [estimates[gender]]
-        sex_note = gender
-    else:
-        values = list(estimates.values())
-        sex_note = "sex unknown: both male and female formulas"
-    statuses = {("pass" if v >= limit else "fail") for v in values}
-    shown = " / ".join(fmt(v) for v in values)
+    # Clearance falls as creatinine and age rise: a creatinine "<0.3" bounds the clearance
+    # from below, ">2.0" from above; a partial birth date gives the oldest and youngest age.
+    cr = scr.value
+    sexes = {"male": 1.0, "female": 0.85}
+    factors = [sexes[gender]] if gender in sexes else list(sexes.values())
+    sex_note = gender if gender in sexes else "sex unknown: both male and female formulas"
+    youngest, oldest = ages
+    if cr <= 0 and scr.comparator in ("<", "<="):
+        return Outcome(
+            "unknown",
+            f"creatinine reported as {_shown(scr)}: Cockcroft-Gault not bounded",
+            [lab_evidence(scr)],
+        )
+    low = min((140 - oldest) * weight / (72 * cr) * f for f in factors)
+    high = max((140 - youngest) * weight / (72 * cr) * f for f in factors)
+    if scr.comparator in ("<", "<="):
+        high = float("inf")  # creatinine lower than reported: clearance higher
+    elif scr.comparator in (">", ">="):
+        low = 0.0
+    shown = fmt(low) if low == high else f"{fmt(low)}-{'?' if high == float('inf') else fmt(high)}"
+    age_text = f"{youngest}" if youngest == oldest else f"{youngest}-{oldest}"
     evidence = [
         Evidence(
             source="derived",
-            value=num(min(values)),
+            value=num(low),
             unit="mL/min",
             note=f"Cockcroft-Gault ({sex_note}): {shown} mL/min",
         ),
@@ -197,15 +225,14 @@ def creatinine_clearance(ctx: Ctx) -> Outcome:
         age_ev,
         weight_ev,
     ]
-    if len(statuses) > 1:
+    inputs = f"(creatinine {_shown(scr)} mg/dL, age {age_text}, weight {fmt(weight)} kg, {sex_note})"
+    if low >= limit:
         return Outcome(
-            "unknown", f"Cockcroft-Gault {shown} mL/min straddles {limit} with sex unknown", evidence
+            "pass", f"Cockcroft-Gault creatinine clearance {shown} mL/min >= {limit} {inputs}", evidence
         )
-    status = statuses.pop()
-    rel = ">=" if status == "pass" else "<"
-    return Outcome(
-        status,
-        f"Cockcroft-Gault creatinine clearance {shown} mL/min {rel} {limit} "
-        f"(creatinine {fmt(scr.value)} mg/dL, age {age}, weight {fmt(weight)} kg, {sex_note})",
-        evidence,
-    )
+    if high < limit:
+        return Outcome(
+            "fail", f"Cockcroft-Gault creatinine clearance {shown} mL/min < {limit} {inputs}", evidence
+        )
+    why = "with sex unknown" if gender not in sexes else "given the reported bounds"
+    return Outcome("unknown", f"Cockcroft-Gault {shown} mL/min straddles {limit} {why} {inputs}", evidence)

@@ -16,7 +16,7 @@ from eligibility.criteria.base import (
     latest_in_window,
 )
 from eligibility.model import Status
-from fhir_ingest.facts import Measurement
+from fhir_ingest.facts import UNREADABLE, Measurement, newest_first, unordered_peers
 
 
 def _log10(m: Measurement) -> bool:
@@ -28,10 +28,10 @@ def _hbv(ctx: Ctx) -> Outcome:
     window = ctx.windows["viral_load"]
     cands = []
     for analyte in ("hbv_dna_iu", "hbv_dna_copies", "hbv_dna"):
-        values = ctx.facts.latest(analyte)
-        if values and ctx.in_window(values[0].date, window):
-            cands.append(values[0])
-    dna = max(cands, key=lambda m: (m.date, m.ref)) if cands else None
+        latest = ctx.facts.latest(analyte)
+        if latest is not None and ctx.in_window(latest.date, window):
+            cands.append(latest)
+    dna = max(cands, key=newest_first) if cands else None
     if dna is not None:
         unit = (dna.original_unit or "").lower()
         if dna.qualitative == "negative" and dna.original_value is None:
@@ -76,10 +76,9 @@ def _hbv(ctx: Ctx) -> Outcome:
 
 def _screening_test(ctx: Ctx, analyte: str, label: str, follow_up: str) -> Outcome | None:
     """A negative screen within a year passes; a positive one asks for the viral load."""
-    values = ctx.facts.latest(analyte)
-    if not values or not ctx.in_window(values[0].date, ctx.windows["serology"]):
+    m = ctx.facts.latest(analyte)
+    if m is None or not ctx.in_window(m.date, ctx.windows["serology"]):
         return None
-    m = values[0]
     if m.qualitative == "negative":
         return Outcome("pass", f"{label} negative on {m.date}", [lab_evidence(m)])
     if m.qualitative == "positive":
@@ -89,7 +88,7 @@ def _screening_test(ctx: Ctx, analyte: str, label: str, follow_up: str) -> Outco
 
 def _hcv(ctx: Ctx) -> Outcome:
     limit = ctx.params["hcv_max"]
-    rna, _ = latest_in_window(ctx, "hcv_rna", "HCV RNA", ctx.windows["viral_load"])
+    rna, _ = latest_in_window(ctx, "hcv_rna", "HCV RNA", ctx.windows["viral_load"], numeric=False)
     if rna is not None:
         if rna.qualitative == "negative" and rna.value is None:
             return Outcome("pass", f"HCV RNA not detected on {rna.date}", [lab_evidence(rna)])
@@ -113,38 +112,60 @@ def hepatitis_viral_load(ctx: Ctx) -> Outcome:
     return combine([_hbv(ctx), _hcv(ctx)])
 
 
+def _hiv_rna_positive(m: Measurement) -> bool:
+    if m.qualitative == "positive":
+        return True
+    return m.value is not None and m.comparator not in ("<", "<=") and m.value > 0
+
+
 @evaluator("hiv")
 def hiv(ctx: Ctx) -> Outcome:
     conds = [c for c in conditions_in(ctx, "hiv_condition") if not c.suspected]
     if conds:
         return Outcome("fail", "HIV infection recorded", [cond_evidence(c) for c in conds])
-    confirm = [
-        m
-        for m in ctx.facts.latest("hiv_confirm")
-        if m.qualitative == "positive" or (m.value is not None and not m.comparator and m.value > 0)
-    ]
-    if confirm:
-        m = confirm[0]
+    confirmed = [m for m in ctx.facts.values("hiv_confirm") if m.qualitative == "positive"]
+    confirmed += [m for m in ctx.facts.values("hiv_rna") if _hiv_rna_positive(m)]
+    if confirmed:
+        m = max(confirmed, key=newest_first)
         return Outcome("fail", f"positive HIV confirmatory or RNA test on {m.date}", [lab_evidence(m)])
+    year = ctx.windows["serology"]
     tests = sorted(
-        ctx.facts.latest("hiv_screen") + ctx.facts.latest("hiv_confirm"),
-        key=lambda m: (m.date, m.ref),
+        (
+            m
+            for m in ctx.facts.values("hiv_screen") + ctx.facts.values("hiv_confirm")
+            if ctx.in_window(m.date, year)
+        ),
+        key=newest_first,
         reverse=True,
     )
-    year = ctx.windows["serology"]
-    recent = [
-        m
-        for m in tests
-        if ctx.in_window(m.date, year)
-        and m.qualitative is not None
-        or (ctx.in_window(m.date, year) and m.comparator in ("<", "<="))
-    ]
-    if recent and (recent[0].qualitative == "negative" or recent[0].comparator in ("<", "<=")):
-        m = recent[0]
-        return Outcome("pass", f"HIV test negative on {m.date}", [lab_evidence(m)])
-    reactive = [m for m in tests if m.qualitative == "positive"]
     suspected = [c for c in conditions_in(ctx, "hiv_condition") if c.suspected]
+    if tests:
+        m = tests[0]
+        if any(not p.same_result(m) for p in unordered_peers(tests)):
+            return Outcome(
+                "unknown",
+                f"HIV results on {m.date} disagree and cannot be ordered: ask / repeat",
+                [lab_evidence(x) for x in [m, *unordered_peers(tests)]],
+            )
+        if m.qualitative == "negative" and not suspected:
+            return Outcome("pass", f"HIV test negative on {m.date}", [lab_evidence(m)])
+        if m.qualitative == "indeterminate":
+            return Outcome(
+                "unknown",
+                f"latest HIV test on {m.date} is indeterminate: repeat / confirm",
+                [lab_evidence(m)],
+            )
+        if m.qualitative is None:
+            return Outcome("unknown", f"latest HIV test on {m.date}: {UNREADABLE}", [lab_evidence(m)])
+    reactive = [m for m in tests if m.qualitative == "positive"]
     if reactive or suspected:
         ev = [lab_evidence(m) for m in reactive[:1]] + [cond_evidence(c) for c in suspected]
         return Outcome("unknown", "reactive HIV screening test without confirmation: ask / confirm", ev)
+    rna = ctx.facts.latest("hiv_rna")
+    if rna is not None:
+        return Outcome(
+            "unknown",
+            f"HIV RNA undetectable on {rna.date} proves nothing alone (treated HIV is undetectable): ask",
+            [lab_evidence(rna)],
+        )
     return Outcome("unknown", "no HIV test in the last 365 days: ask or test")

@@ -24,6 +24,10 @@ def _reading_date(r: Reading) -> str:
     return (r[0] or r[1]).date
 
 
+def _instant(r: Reading) -> float | None:
+    return (r[0] or r[1]).instant
+
+
 def _high(ctx: Ctx, r: Reading) -> bool | None:
     """True when either part is at or above its limit, False when both are below, None if unsure."""
     sys_, dia = r
@@ -56,13 +60,29 @@ def hypertension(ctx: Ctx) -> Outcome:
         if last:
             return Outcome("unknown", f"blood pressure: stale: last value {_reading_date(last)}", _ev(last))
         return Outcome("unknown", "no blood pressure reading in the record: ask whether it is controlled")
-    latest = readings[0]
+    # An incomplete reading (a part absent) is never preferred over a complete one.
+    complete = [r for r in readings if all(m is not None and m.value is not None for m in r)]
+    pool = complete or readings
+    latest = pool[0]
     high = _high(ctx, latest)
+    unordered = [
+        r
+        for r in pool[1:]
+        if _reading_date(r) == _reading_date(latest)
+        and (_instant(r) is None or _instant(latest) is None or _instant(r) == _instant(latest))
+        and _high(ctx, r) != high
+    ]
+    if unordered:
+        return Outcome(
+            "unknown",
+            f"blood pressure readings on {_reading_date(latest)} disagree and cannot be ordered by time: ask",
+            _ev(latest) + _ev(unordered[0]),
+        )
     if high is False:
         return Outcome("pass", f"latest blood pressure {_shown(latest)} below 140/90", _ev(latest))
     if high is None:
         return Outcome("unknown", f"latest blood pressure {_shown(latest)} incomplete", _ev(latest))
-    earlier = [r for r in readings[1:] if _reading_date(r) != _reading_date(latest)]
+    earlier = [r for r in pool[1:] if _reading_date(r) != _reading_date(latest)]
     if earlier and _high(ctx, earlier[0]):
         return Outcome(
             "fail",
@@ -92,7 +112,7 @@ def coagulation(ctx: Ctx) -> Outcome:
             pt_ok = True
         else:
             asks.append(lab_evidence(pt))
-    for c in conditions_in(ctx, "coagulation_defect"):
+    for c in conditions_in(ctx, "coagulation_defect", exclude="thrombophilia"):
         if c.clinical == "current" and not c.suspected:
             fails.append(cond_evidence(c))
             reasons.append("current coagulation defect")

@@ -1,8 +1,11 @@
 """FHIR R4 builders for the rules tests, coded the way hospital systems send them.
 
-Every builder returns a plain JSON dict with a unique id and ``subject`` (or ``patient``)
-``Patient/<PID>``. Dates may be given as ``datetime.date`` (rendered as a local date-time with
-a +08:00 offset, as a Chinese hospital LIS writes them) or as a string (used as written).
+The resources themselves come from the cohort generator's builders (tools/cohort/fhir.py, one
+module for both); this file adds what the tests need on top: one patient ``PID``, generated
+ids, dates given as ``datetime.date`` (rendered as a local date-time with a +08:00 offset, as a
+Chinese hospital LIS writes them) or as a string (used as written), LOINC codes by name, and
+defaults for the usual case. Every builder returns a plain JSON dict with a unique id and
+``subject`` (or ``patient``) ``Patient/<PID>``.
 
 ``clean_patient(as_of)`` builds a record that passes every criterion the record alone can pass.
 The helpers at the end run the engine and check statuses, verdict polarity and evidence.
@@ -12,30 +15,41 @@ from __future__ import annotations
 
 import copy
 import itertools
+import sys
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
-AS_OF = date(2026, 11, 24)
+# The shared builders live with the generator in tools/ (standard library only, no install).
+_TOOLS = str(Path(__file__).resolve().parents[2] / "tools")
+if _TOOLS not in sys.path:
+    sys.path.append(_TOOLS)
+
+from cohort import fhir  # noqa: E402
+from cohort.fhir import (  # noqa: E402
+    ATC,
+    ICD10,
+    ICD10CM,
+    ICD10CN,
+    ICDO3,
+    LOINC,
+    OBS_CAT,  # noqa: F401  (re-exported for realworld_builders)
+    OBS_INTERP,
+    RXNORM,
+    SNOMED,
+    UCUM,
+    coding,
+    concept,
+    qty,
+)
+from cohort.record import AS_OF  # noqa: E402  (the cohort's as-of date)
+
 PID = "pt-001"
 
-LOINC = "http://loinc.org"
-UCUM = "http://unitsofmeasure.org"
-SNOMED = "http://snomed.info/sct"
-RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
-ATC = "http://www.whocc.no/atc"
-ICDO3 = "http://terminology.hl7.org/CodeSystem/icd-o-3"
-V2_0074 = "http://terminology.hl7.org/CodeSystem/v2-0074"
-OBS_CAT = "http://terminology.hl7.org/CodeSystem/observation-category"
-INTERP = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
-COND_CLIN = "http://terminology.hl7.org/CodeSystem/condition-clinical"
-COND_VER = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
-ALG_CLIN = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
-ALG_VER = "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification"
-
 CONDITION_SYSTEMS = {
-    "icd-10-cm": "http://hl7.org/fhir/sid/icd-10-cm",
-    "icd-10": "http://hl7.org/fhir/sid/icd-10",
-    "icd-10-cn": "http://hl7.org/fhir/sid/icd-10-cn",
+    "icd-10-cm": ICD10CM,
+    "icd-10": ICD10,
+    "icd-10-cn": ICD10CN,
     "snomed": SNOMED,
     "icd-o-3": ICDO3,
 }
@@ -204,7 +218,7 @@ def d(when: date | str | None) -> str | None:
 
 
 def subject(pid: str = PID) -> dict:
-    return {"reference": f"Patient/{pid}"}
+    return fhir.reference("Patient", pid)
 
 
 def ref(resource: dict) -> str:
@@ -216,17 +230,8 @@ def ref(resource: dict) -> str:
 
 def patient(id: str = PID, birth_date: date | str | None = "1966-03-15",
             gender: str | None = "male") -> dict:
-    out: dict[str, Any] = {
-        "resourceType": "Patient",
-        "id": id,
-        "identifier": [{"system": "urn:oid:2.16.156.10011.1.12", "value": f"MRN-{id}"}],
-        "name": [{"family": "Test", "given": ["Patient"]}],
-    }
-    if gender is not None:
-        out["gender"] = gender
-    if birth_date is not None:
-        out["birthDate"] = d(birth_date)
-    return out
+    return fhir.patient(id, [{"system": "urn:oid:2.16.156.10011.1.12", "value": f"MRN-{id}"}],
+                        [{"family": "Test", "given": ["Patient"]}], gender, d(birth_date))
 
 
 def born_aged(years: int, days_after_birthday: int = 100) -> date:
@@ -241,9 +246,11 @@ def born_aged(years: int, days_after_birthday: int = 100) -> date:
 def quantity(value: float, unit: str, comparator: str | None = None,
              unit_text_only: bool = False) -> dict:
     if unit_text_only:
-        q: dict[str, Any] = {"value": value, "unit": unit}
-    else:
-        q = {"value": value, "unit": UNIT_DISPLAY.get(unit, unit), "system": UCUM, "code": unit}
+        q = qty(value, unit)
+    elif unit:
+        q = qty(value, UNIT_DISPLAY.get(unit, unit), unit)
+    else:  # no unit at all, as some systems send it
+        q = {"value": value, "unit": None, "system": UCUM, "code": None}
     if comparator:
         q["comparator"] = comparator
     return q
@@ -252,37 +259,20 @@ def quantity(value: float, unit: str, comparator: str | None = None,
 def _code(code: str, system: str = LOINC, display: str | None = None,
           text: str | None = None) -> dict:
     display = display or LOINC_DISPLAY.get(code)
-    coding: dict[str, Any] = {"system": system, "code": code}
-    if display:
-        coding["display"] = display
-    out: dict[str, Any] = {"coding": [coding]}
-    if text or display:
-        out["text"] = text or display
-    return out
+    return concept(text or display, coding(system, code, display))
 
 
 def _observation(code: str | dict, when: date | str | None, status: str, category: str,
                  id: str | None, prefix: str, effective: str = "dateTime",
                  issued: date | str | None = "same") -> dict:
-    obs: dict[str, Any] = {
-        "resourceType": "Observation",
-        "id": id or new_id(prefix),
-        "status": status,
-        "category": [{"coding": [{"system": OBS_CAT, "code": category}]}],
-        "code": code if isinstance(code, dict) else _code(code),
-        "subject": subject(),
-    }
-    if when is not None:
-        if effective == "dateTime":
-            obs["effectiveDateTime"] = dt(when)
-        elif effective == "period":
-            obs["effectivePeriod"] = {"start": dt(when)}
+    shown = when is not None and effective != "none"
     if issued == "same":
-        if when is not None and effective != "none":
-            obs["issued"] = _issued(when)
-    elif issued is not None:
-        obs["issued"] = _issued(issued)
-    return obs
+        issued = when if shown else None
+    return fhir.observation(id or new_id(prefix), status, fhir.obs_category(category),
+                            code if isinstance(code, dict) else _code(code), subject(),
+                            effective=dt(when) if shown else None,
+                            issued=None if issued is None else _issued(issued),
+                            period=effective == "period")
 
 
 def _issued(when: date | str) -> str:
@@ -304,10 +294,7 @@ def lab(code: str, value: float | None, unit: str | None, when: date | str | Non
     code_cc = _code(code, text=code_text) if code_text else code
     obs = _observation(code_cc, when, status, "laboratory", id, "lab", effective, issued)
     if data_absent or value is None:
-        obs["dataAbsentReason"] = {
-            "coding": [{"system": "http://terminology.hl7.org/CodeSystem/data-absent-reason",
-                        "code": "error"}]
-        }
+        obs["dataAbsentReason"] = fhir.data_absent("error")
     else:
         obs["valueQuantity"] = quantity(value, unit, comparator, unit_text_only)
     if low is not None or high is not None or ref_text is not None:
@@ -343,17 +330,13 @@ def coded_lab(code: str, result: str, when: date | str | None, style: str = "ful
     sct, display, zh, interp = QUALITATIVE[result]
     obs = _observation(code, when, status, "laboratory", id, "lab")
     if style in ("full", "snomed"):
-        obs["valueCodeableConcept"] = {
-            "coding": [{"system": SNOMED, "code": sct, "display": display}], "text": display
-        }
+        obs["valueCodeableConcept"] = concept(display, coding(SNOMED, sct, display))
     elif style == "text":
         obs["valueCodeableConcept"] = {"text": zh}
     elif style == "interpretation":
-        obs["valueQuantity"] = {"value": 0.08 if interp in ("NEG", "NR", "ND") else 48.5,
-                                "unit": "COI"}
+        obs["valueQuantity"] = qty(0.08 if interp in ("NEG", "NR", "ND") else 48.5, "COI")
     if style in ("full", "interpretation"):
-        obs["interpretation"] = [{"coding": [{"system": INTERP, "code": interp}],
-                                  "text": display}]
+        obs["interpretation"] = [concept(display, coding(OBS_INTERP, interp))]
     return obs
 
 
@@ -366,10 +349,8 @@ def ecog(score: int, when: date | str, coded: bool = False, status: str = "final
          id: str | None = None) -> dict:
     obs = _observation(ECOG, when, status, "survey", id, "ecog")
     if coded:
-        obs["valueCodeableConcept"] = {
-            "coding": [{"system": LOINC, "code": LOINC_ANSWER_ECOG[score], "display": str(score)}],
-            "text": str(score),
-        }
+        obs["valueCodeableConcept"] = concept(str(score), coding(LOINC, LOINC_ANSWER_ECOG[score],
+                                                                 str(score)))
     else:
         obs["valueInteger"] = score
     return obs
@@ -388,8 +369,7 @@ def child_pugh(value: int | str, when: date | str, code: str | None = CHILD_PUGH
     if code:
         cc = _code(code, text=text)
     else:
-        cc = {"coding": [{"system": "http://hospital.example.cn/fhir/CodeSystem/lis",
-                          "code": "CPS01", "display": text}], "text": text}
+        cc = concept(text, coding("http://hospital.example.cn/fhir/CodeSystem/lis", "CPS01", text))
     obs = _observation(cc, when, "final", "exam", id, "cp")
     if isinstance(value, int):
         obs["valueInteger"] = value
@@ -401,10 +381,8 @@ def child_pugh(value: int | str, when: date | str, code: str | None = CHILD_PUGH
 def bp(systolic: float, diastolic: float, when: date | str, status: str = "final",
        id: str | None = None) -> dict:
     obs = _observation(BP_PANEL, when, status, "vital-signs", id, "bp")
-    obs["component"] = [
-        {"code": _code(SYSTOLIC), "valueQuantity": quantity(systolic, "mm[Hg]")},
-        {"code": _code(DIASTOLIC), "valueQuantity": quantity(diastolic, "mm[Hg]")},
-    ]
+    obs["component"] = [fhir.component(_code(SYSTOLIC), quantity(systolic, "mm[Hg]")),
+                        fhir.component(_code(DIASTOLIC), quantity(diastolic, "mm[Hg]"))]
     return obs
 
 
@@ -433,38 +411,21 @@ def condition(code: str, system: str = "icd-10-cm", clinical: str | None = "acti
               display: str | None = None, id: str | None = None) -> dict:
     """A Condition. ``recorded=True`` (default) records it on the onset date, else 60 days
     before AS_OF; ``recorded=None`` leaves recordedDate out."""
-    sys_uri = CONDITION_SYSTEMS.get(system, system)
-    coding: dict[str, Any] = {"system": sys_uri, "code": code}
-    if display:
-        coding["display"] = display
-    out: dict[str, Any] = {
-        "resourceType": "Condition",
-        "id": id or new_id("cond"),
-        "category": [{"coding": [{
-            "system": "http://terminology.hl7.org/CodeSystem/condition-category",
-            "code": "problem-list-item"}]}],
-        "code": {"coding": [coding], "text": display or code},
-        "subject": subject(),
-    }
-    if verification == "entered-in-error":
-        clinical = None  # con-5: no clinicalStatus on entered-in-error
-    if clinical is not None:
-        out["clinicalStatus"] = {"coding": [{"system": COND_CLIN, "code": clinical}]}
-    if verification is not None:
-        out["verificationStatus"] = {"coding": [{"system": COND_VER, "code": verification}]}
-    if onset is not None:
-        out["onsetDateTime"] = d(onset)
     if recorded is True:
-        out["recordedDate"] = d(onset) if onset is not None else d(ago(60))
-    elif recorded:
-        out["recordedDate"] = d(recorded)
-    if abatement is not None:
-        out["abatementDateTime"] = d(abatement)
-    return out
+        recorded = onset if onset is not None else ago(60)
+    return fhir.condition(id or new_id("cond"), subject(),
+                          concept(display or code, coding(CONDITION_SYSTEMS.get(system, system), code,
+                                                          display)),
+                          fhir.condition_category("problem-list-item"), clinical, verification,
+                          onset=d(onset), abatement=d(abatement), recorded=d(recorded) if recorded else None)
 
 
 # --------------------------------------------------------------------------- pathology
 
+REPORT_CODES = {"60567-5": "Comprehensive pathology report panel",
+                "11526-1": "Pathology study",
+                "22637-3": "Pathology report final diagnosis Narrative",
+                "60568-3": "Pathology Synoptic report"}
 ICC_CONCLUSION = [("icd-10-cm", "C22.1", "Intrahepatic bile duct carcinoma"),
                   ("snomed", "109842005", "Intrahepatic bile duct carcinoma")]
 
@@ -477,62 +438,25 @@ def pathology_report(conclusion: list[tuple[str, str, str | None]] | None = None
     each its own CodeableConcept. ``category`` of v2-0074 (SP, PAT, CP) or None."""
     conclusion = ICC_CONCLUSION if conclusion is None else conclusion
     when = ago(40) if when is None else when
-    out: dict[str, Any] = {
-        "resourceType": "DiagnosticReport",
-        "id": id or new_id("path"),
-        "status": status,
-        "subject": subject(),
-        "effectiveDateTime": dt(when),
-        "issued": _issued(when),
-        "conclusion": conclusion_text or "; ".join(c[2] or c[1] for c in conclusion),
-        "conclusionCode": [
-            {"coding": [{"system": CONDITION_SYSTEMS.get(s, s), "code": c,
-                         **({"display": disp} if disp else {})}]}
-            for s, c, disp in conclusion
-        ],
-    }
-    if category:
-        out["category"] = [{"coding": [{"system": V2_0074, "code": category}]}]
     if code:
-        names = {"60567-5": "Comprehensive pathology report panel",
-                 "11526-1": "Pathology study",
-                 "22637-3": "Pathology report final diagnosis Narrative",
-                 "60568-3": "Pathology Synoptic report"}
-        out["code"] = {"coding": [{"system": LOINC, "code": code,
-                                   "display": names.get(code, code)}]}
+        report_code = concept(None, coding(LOINC, code, REPORT_CODES.get(code, code)))
     else:
-        out["code"] = {"text": "Fine needle aspiration cytology"}
-    return out
+        report_code = concept("Fine needle aspiration cytology")
+    return fhir.diagnostic_report(
+        id or new_id("path"), subject(), report_code, dt(when), _issued(when),
+        conclusion_text or "; ".join(c[2] or c[1] for c in conclusion),
+        [concept(None, coding(CONDITION_SYSTEMS.get(s, s), c, disp)) for s, c, disp in conclusion],
+        status, category=category)
 
 
 # --------------------------------------------------------------------------- medicines
 
-ROUTES = {
-    "oral": ("26643006", "Oral route"),
-    "iv": ("47625008", "Intravenous route"),
-    "im": ("78421000", "Intramuscular route"),
-    "sc": ("34206005", "Subcutaneous route"),
-    "inhaled": ("447694001", "Respiratory tract route"),
-    "topical": ("6064005", "Topical route"),
-}
-
-
 def drug(name: str | None = None, rxnorm: str | None = None, atc: str | None = None,
          display: str | None = None) -> dict:
     """A medication CodeableConcept: RxNorm and/or ATC codings, and a text name."""
-    codings = []
-    if rxnorm:
-        codings.append({"system": RXNORM, "code": rxnorm, **({"display": display or name}
-                                                                if (display or name) else {})})
-    if atc:
-        codings.append({"system": ATC, "code": atc, **({"display": display or name}
-                                                          if (display or name) else {})})
-    out: dict[str, Any] = {}
-    if codings:
-        out["coding"] = codings
-    if name:
-        out["text"] = name
-    return out
+    codings = [coding(system, code, display or name)
+               for system, code in ((RXNORM, rxnorm), (ATC, atc)) if code]
+    return concept(name, *codings)
 
 
 PEMBROLIZUMAB = drug("pembrolizumab", rxnorm="1547545", atc="L01FF02")
@@ -541,46 +465,28 @@ PREDNISONE = drug("prednisone", rxnorm="8640", atc="H02AB07")
 
 def _dosage(route: str | None, dose_mg: float | None, per_day: float | None,
             text: str | None = None) -> dict:
-    dosage: dict[str, Any] = {}
-    if text:
-        dosage["text"] = text
-    if route:
-        code, disp = ROUTES[route]
-        dosage["route"] = {"coding": [{"system": SNOMED, "code": code, "display": disp}],
-                           "text": disp}
-    if per_day is not None:
-        dosage["timing"] = {"repeat": {"frequency": per_day, "period": 1, "periodUnit": "d"}}
-    if dose_mg is not None:
-        dosage["doseAndRate"] = [{"doseQuantity": quantity(dose_mg, "mg")}]
-    return dosage
+    return fhir.dosage(text, dose_mg, per_day, route, route_text=True)
+
+
+def _has_dosage(route: str | None, dose_mg: float | None, per_day: float | None) -> bool:
+    return bool(route) or dose_mg is not None or per_day is not None
 
 
 def medication(concept: dict, id: str | None = None) -> dict:
-    return {"resourceType": "Medication", "id": id or new_id("med"), "code": concept}
+    return fhir.medication(id or new_id("med"), concept)
 
 
 def _med_field(concept: dict | None, medication_ref: dict | None) -> dict:
-    if medication_ref is not None:
-        return {"medicationReference": {"reference": ref(medication_ref)}}
-    return {"medicationCodeableConcept": concept}
+    return fhir.medication_field(concept, None if medication_ref is None else ref(medication_ref))
 
 
 def med_request(concept: dict | None = None, status: str = "active", intent: str = "order",
                 authored: date | str | None = None, route: str | None = None,
                 dose_mg: float | None = None, per_day: float | None = None,
                 medication_ref: dict | None = None, id: str | None = None) -> dict:
-    out: dict[str, Any] = {
-        "resourceType": "MedicationRequest",
-        "id": id or new_id("mr"),
-        "status": status,
-        "intent": intent,
-        **_med_field(concept, medication_ref),
-        "subject": subject(),
-        "authoredOn": dt(ago(10) if authored is None else authored),
-    }
-    if route or dose_mg is not None or per_day is not None:
-        out["dosageInstruction"] = [_dosage(route, dose_mg, per_day)]
-    return out
+    dosage = _dosage(route, dose_mg, per_day) if _has_dosage(route, dose_mg, per_day) else None
+    return fhir.medication_request(id or new_id("mr"), subject(), _med_field(concept, medication_ref),
+                                   dt(ago(10) if authored is None else authored), status, intent, dosage)
 
 
 def med_statement(concept: dict | None = None, status: str = "active",
@@ -589,44 +495,18 @@ def med_statement(concept: dict | None = None, status: str = "active",
                   per_day: float | None = None, medication_ref: dict | None = None,
                   asserted: date | str | None = None, id: str | None = None) -> dict:
     start = ago(30) if start is None else start
-    period: dict[str, Any] = {"start": d(start)}
-    if end is not None:
-        period["end"] = d(end)
-    out: dict[str, Any] = {
-        "resourceType": "MedicationStatement",
-        "id": id or new_id("ms"),
-        "status": status,
-        **_med_field(concept, medication_ref),
-        "subject": subject(),
-        "effectivePeriod": period,
-        "dateAsserted": d(asserted or start),
-    }
-    if route or dose_mg is not None or per_day is not None:
-        out["dosage"] = [_dosage(route, dose_mg, per_day)]
-    return out
+    dosage = _dosage(route, dose_mg, per_day) if _has_dosage(route, dose_mg, per_day) else None
+    return fhir.medication_statement(id or new_id("ms"), subject(), _med_field(concept, medication_ref),
+                                     status, d(start), end=d(end), asserted=d(asserted or start),
+                                     dosage_=dosage)
 
 
 def med_admin(concept: dict | None = None, status: str = "completed",
               when: date | str | None = None, route: str | None = None,
               dose_mg: float | None = None, medication_ref: dict | None = None,
               id: str | None = None) -> dict:
-    out: dict[str, Any] = {
-        "resourceType": "MedicationAdministration",
-        "id": id or new_id("ma"),
-        "status": status,
-        **_med_field(concept, medication_ref),
-        "subject": subject(),
-        "effectiveDateTime": dt(ago(5) if when is None else when),
-    }
-    dosage: dict[str, Any] = {}
-    if route:
-        code, disp = ROUTES[route]
-        dosage["route"] = {"coding": [{"system": SNOMED, "code": code, "display": disp}]}
-    if dose_mg is not None:
-        dosage["dose"] = quantity(dose_mg, "mg")
-    if dosage:
-        out["dosage"] = dosage
-    return out
+    return fhir.medication_administration(id or new_id("ma"), subject(), _med_field(concept, medication_ref),
+                                          dt(ago(5) if when is None else when), status, route, dose_mg)
 
 
 # --------------------------------------------------------------------------- allergies
@@ -636,31 +516,11 @@ def allergy(substance: str | None, rxnorm: str | None = None, type: str | None =
             clinical: str | None = "active", verification: str | None = "confirmed",
             recorded: date | str | None = None, id: str | None = None,
             manifestation: str | None = None) -> dict:
-    code: dict[str, Any] = {}
-    if rxnorm:
-        code["coding"] = [{"system": RXNORM, "code": rxnorm,
-                           **({"display": substance} if substance else {})}]
-    if substance:
-        code["text"] = substance
-    out: dict[str, Any] = {
-        "resourceType": "AllergyIntolerance",
-        "id": id or new_id("alg"),
-        "category": ["medication"],
-        "code": code,
-        "patient": subject(),
-        "recordedDate": d(ago(200) if recorded is None else recorded),
-    }
-    if type:
-        out["type"] = type
-    if verification == "entered-in-error":
-        clinical = None
-    if clinical:
-        out["clinicalStatus"] = {"coding": [{"system": ALG_CLIN, "code": clinical}]}
-    if verification:
-        out["verificationStatus"] = {"coding": [{"system": ALG_VER, "code": verification}]}
-    if manifestation:
-        out["reaction"] = [{"manifestation": [{"text": manifestation}]}]
-    return out
+    code = concept(substance, *([coding(RXNORM, rxnorm, substance)] if rxnorm else []))
+    return fhir.allergy_intolerance(
+        id or new_id("alg"), subject(), code, type, clinical, verification,
+        recorded=d(ago(200) if recorded is None else recorded),
+        reaction={"manifestation": [concept(manifestation)]} if manifestation else None)
 
 
 # --------------------------------------------------------------------------- clean record
@@ -670,6 +530,24 @@ CLEAN_PARTS = (
     "bilirubin", "alt", "ast", "creatinine", "pt", "inr", "hbsag", "anti_hcv", "hiv", "bp",
     "weight", "ecog", "child_pugh", "pathology", "icc_condition",
 )
+
+
+# The clean record's laboratory values: part -> (LOINC, value, unit, low, high).
+CLEAN_LABS = {
+    "neutrophils": (ANC, 3.2, "10*9/L", 1.8, 6.3),
+    "platelets": (PLT, 182, "10*9/L", 125, 350),
+    "hemoglobin": (HGB, 13.5, "g/dL", 13.0, 17.5),
+    "albumin": (ALB, 4.2, "g/dL", 3.5, 5.2),
+    "tsh": (TSH, 1.8, "m[IU]/L", 0.27, 4.2),
+    "ft3": (FT3, 4.8, "pmol/L", 3.1, 6.8),
+    "ft4": (FT4, 16.0, "pmol/L", 12.0, 22.0),
+    "bilirubin": (TBIL, 0.8, "mg/dL", 0.3, 1.2),
+    "alt": (ALT, 25, "U/L", 7, 40),
+    "ast": (AST, 28, "U/L", 13, 35),
+    "creatinine": (CREAT, 0.9, "mg/dL", 0.7, 1.3),
+    "pt": (PT, 11.8, "s", 9.4, 12.5),
+    "inr": (INR, 1.0, "{INR}", 0.8, 1.2),
+}
 
 
 def clean_patient(as_of: date = AS_OF, drop: tuple[str, ...] | set[str] = (),
@@ -683,21 +561,10 @@ def clean_patient(as_of: date = AS_OF, drop: tuple[str, ...] | set[str] = (),
     if unknown:
         raise ValueError(f"unknown parts {unknown}")
     when = ago(lab_days_ago)
-    parts: dict[str, dict] = {
-        "patient": patient(PID, birth_date or born_aged(60), gender),
-        "neutrophils": lab(ANC, 3.2, "10*9/L", when, 1.8, 6.3, id="neutrophils-clean"),
-        "platelets": lab(PLT, 182, "10*9/L", when, 125, 350, id="platelets-clean"),
-        "hemoglobin": lab(HGB, 13.5, "g/dL", when, 13.0, 17.5, id="hemoglobin-clean"),
-        "albumin": lab(ALB, 4.2, "g/dL", when, 3.5, 5.2, id="albumin-clean"),
-        "tsh": lab(TSH, 1.8, "m[IU]/L", when, 0.27, 4.2, id="tsh-clean"),
-        "ft3": lab(FT3, 4.8, "pmol/L", when, 3.1, 6.8, id="ft3-clean"),
-        "ft4": lab(FT4, 16.0, "pmol/L", when, 12.0, 22.0, id="ft4-clean"),
-        "bilirubin": lab(TBIL, 0.8, "mg/dL", when, 0.3, 1.2, id="bilirubin-clean"),
-        "alt": lab(ALT, 25, "U/L", when, 7, 40, id="alt-clean"),
-        "ast": lab(AST, 28, "U/L", when, 13, 35, id="ast-clean"),
-        "creatinine": lab(CREAT, 0.9, "mg/dL", when, 0.7, 1.3, id="creatinine-clean"),
-        "pt": lab(PT, 11.8, "s", when, 9.4, 12.5, id="pt-clean"),
-        "inr": lab(INR, 1.0, "{INR}", when, 0.8, 1.2, id="inr-clean"),
+    parts: dict[str, dict] = {"patient": patient(PID, birth_date or born_aged(60), gender)}
+    for part, (code, value, unit, low, high) in CLEAN_LABS.items():
+        parts[part] = lab(code, value, unit, when, low, high, id=f"{part}-clean")
+    parts.update({
         "hbsag": coded_lab(HBSAG, "negative", ago(30), id="hbsag-clean"),
         "anti_hcv": coded_lab(ANTI_HCV, "negative", ago(30), id="anti-hcv-clean"),
         "hiv": coded_lab(HIV_AGAB, "negative", ago(30), id="hiv-clean"),
@@ -708,7 +575,7 @@ def clean_patient(as_of: date = AS_OF, drop: tuple[str, ...] | set[str] = (),
         "pathology": pathology_report(when=ago(40), id="pathology-clean"),
         "icc_condition": condition("C22.1", onset=ago(45), display="Intrahepatic bile duct "
                                    "carcinoma", id="icc-condition-clean"),
-    }
+    })
     return [copy.deepcopy(r) for k, r in parts.items() if k not in set(drop)]
 
 

@@ -138,7 +138,7 @@ class TestCoagulation:
 
     # -- Conditions
     def test_current_coagulation_defect_with_old_onset_fails(self):
-        c = condition("D68.51", onset=ago(5000))
+        c = condition("D68.0", onset=ago(5000))
         assert_status(clean_patient() + [c], "coagulation", "fail", evidence=c)
 
     @pytest.mark.parametrize("code", ["D65", "D66", "D67", "D68.9"])
