@@ -1,8 +1,9 @@
 """Parse texts with a trained Rasa NLU model (runs in .venv-rasa; used by nlu_languages.py).
 
-  .venv-rasa/bin/python benchmarks/nlu_parse.py MODEL.tar.gz < texts.json > parses.json
+  .venv-rasa/bin/python benchmarks/nlu_parse.py MODEL.tar.gz OUT.json < texts.json
 
-stdin: a JSON list of texts; stdout: a JSON list of {"intent", "confidence", "entities"}.
+stdin: a JSON list of texts; OUT.json: a JSON list of {"intent", "confidence", "entities"}
+(a file, not stdout: Rasa and TensorFlow print to stdout while loading).
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ def main() -> None:
             )
         return out
 
-    json.dump(asyncio.run(parse_all()), sys.stdout, ensure_ascii=False)
+    parses = asyncio.run(parse_all())
+    with open(sys.argv[2], "w", encoding="utf-8") as f:
+        json.dump(parses, f, ensure_ascii=False)
 
 
 if __name__ == "__main__":

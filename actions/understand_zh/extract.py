@@ -20,24 +20,52 @@ from actions.understand_zh.finding import Finding
 from actions.understand_zh.lexicon import LATIN, Entry, Lexicon, lexicon
 from actions.understand_zh.numbers import NUMBER, parse_number
 from actions.understand_zh.timewords import TimeSpan, find_times, within
+from eligibility.trial import load_trial
 
 LB_TO_KG = 0.45359237
+# Ward names of steroids -> the name the trial's prednisone equivalents use.
+STEROID_ALIASES = {"强的松": "泼尼松", "甲强龙": "甲泼尼龙", "美卓乐": "甲泼尼龙", "地米": "地塞米松"}
+RECENT = re.compile(r"最近|近期|近来|刚刚|刚才|前几天|这几天|前些天|这段时间|目前|现在|正在|当前")
 TB_CHAIN = ("tb_ever", "tb_within_year", "tb_fully_treated", "tb_still_active")
 CLAUSE_SPLIT = re.compile(r"[，,。；;！!？?\n]+|但是|但|不过|可是|然而|而且|并且|此外|另外")
 PARTICLES = "啊呀吧呢哦嘛了的啦哈嗯喔噢~～ 　.。!！"
-UNSURE_RX = re.compile(r"不[太大是很怎么]{0,3}(?:清楚|确定|知道|记得|了解|肯定|懂)")
-# Affirming verbs: a clause with one of these and no cue says "yes" to the question asked.
-YES_VERBS = re.compile(
-    r"(?:有过|得过|用过|打过|做过|吃过|患过|确诊过|查出过|有的|有|是|对|会|能|愿意|同意|可以)"
+UNSURE_RX = re.compile(
+    r"不[太大是很怎么]{0,3}(?:清楚|确定|知道(?!为什么)|记得|了解|肯定)|说不[好准清]|记不[太大]?[清得住]"
 )
+# Affirming verbs: a clause with one of these and no cue says "yes" to the question asked.
+YES_VERBS = re.compile(r"(?:有过|得过|用过|打过|做过|吃过|患过|确诊过|查出过|有的|有|愿意|同意)")
+# Where a clause's verb may stand: after a short subject or time ("我之前用过", "外院打过").
+VERB_WITHIN = 4
+# A message that asks something back, gives a command or talks about the chat itself answers
+# nothing, even when it names a topic ("为什么问结核", "可瑞达是什么药？", "换一个病人").
+QUESTION_BACK = re.compile(
+    r"为什么|为啥|为何|干嘛|是什么|是啥|什么意思|啥意思|指什么|指的是|怎么定义|什么是|什么叫|啥叫|有啥关系|有什么关系|"
+    r"怎么算|如何|吗\s*[?？]?\s*$"
+)
+COMMAND = re.compile(
+    r"重来|重新开始|从头|另一个病人|另一位|下一个病人|换一个病人|换个病人|先不管|帮我看|帮我筛|筛一下|筛下|能否入组|能入组|"
+    r"入组吗|入组的|临床试验|这个研究|那个研究|中文|英文|英语"
+)
+CORRECTION = re.compile(r"改一下|修改|更正|说错|答错|搞错|填错|错了|是错的|纠正|回到上一题")
+# "结核那个回答": the topic is named as a reference, not stated.
+REFERENCE_AFTER = ("那个", "那题", "那一题", "的回答", "的答案", "那条", "这题", "这个问题")
+FAMILY = re.compile(
+    r"我妈|我爸|母亲|父亲|老伴|爱人|老公|老婆|家里人|家人|亲戚|哥哥|姐姐|弟弟|妹妹|儿子|女儿|奶奶|爷爷|家族"
+)
+# Words between a topic and its result: "HIV抗体阴性", "结核史(-)", "HIV，阴性".
+POST_FILLER = re.compile(r"^\s*(?:病史|史|抗体|检测|结果|筛查|检查|化验|是|为|呈|都|也|均)*[\s:：，,]*")
+# Blood pressure written as numbers: "130/80".
+BP_RX = re.compile(r"(?<!\d)(?P<sys>\d{2,3})\s*/\s*(?P<dia>\d{2,3})(?!\d)")
+STOPPED = re.compile(r"停了|已停|停用|停药|已经停|已控制|控制住了|治好|已好|好了|痊愈|已愈")
 
 ECOG_RX = re.compile(
-    rf"(?:ecog|ps|体力状况|体力状态|体能状态|体力评分|体能评分|体力)\s*(?:评分|分级|评级|分)?\s*[:：为是=]?\s*"
+    rf"(?:ecog|ps|体力状况|体力状态|体能状态|体力评分|体能评分|体力)\s*(?:评分|分级|评级|分)?\s*"
+    rf"(?:[:：为是=]|[，,]?\s*应该是|[，,]?\s*改成|[，,]?\s*其实是)?\s*"
     rf"(?P<n>{NUMBER})(?!\s*(?:[-~～到至]|kg|公斤|斤|岁|年|个月|月))"
 )
 WEIGHT_RX = re.compile(rf"(?P<n>{NUMBER})\s*(?P<u>公斤|千克|kg|kgs|斤|磅|lbs|lb)(?![a-z])")
 WEIGHT_BARE_RX = re.compile(rf"体重\s*(?:大概|大约|约|是|为|有)?\s*[:：]?\s*(?P<n>{NUMBER})(?!\s*[岁年])")
-AGE_RX = re.compile(rf"(?P<n>{NUMBER})\s*(?:周岁|岁)")
+AGE_RX = re.compile(rf"(?<!虚岁)(?<!虚)(?P<n>{NUMBER})\s*(?:周岁|岁)")
 AGE_BARE_RX = re.compile(rf"(?:年龄|今年)\s*(?:是|为|有)?\s*[:：]?\s*(?P<n>{NUMBER})(?!\s*[年月天])")
 BORN_RX = re.compile(r"(?P<y>(?:19|20)\d{2})\s*年?\s*(?:出生|生人|生的|年生)")
 DOSE_RX = re.compile(rf"(?P<n>{NUMBER})\s*(?:mg|毫克)")
@@ -162,8 +190,16 @@ class _Reader:
     def add(self, qid: str, value: Any, start: int, end: int, negated: bool) -> None:
         if qid not in self.lex.questions or self.audience not in self.lex.audience_of(qid):
             return
-        # The first statement about a question stands; a later one does not overwrite it.
-        self.out.setdefault(qid, Finding(qid, value, self.t.words(start, end), negated))
+        old = self.out.get(qid)
+        # The first statement about a question stands, except that a definite answer replaces
+        # "not sure", a limit on activity outweighs "can do housework" (ECOG 0 means no limit),
+        # and tissue is available when either stored tissue or a new biopsy is.
+        if old is None or (
+            (old.value == "not_sure" and value != "not_sure")
+            or (qid == "ecog_activity" and value == "no")
+            or (qid == "tissue_available" and value == "yes")
+        ):
+            self.out[qid] = Finding(qid, value, self.t.words(start, end), negated)
 
     # -- the message -----------------------------------------------------------------------
     def clauses(self) -> list[tuple[int, int]]:
@@ -175,17 +211,30 @@ class _Reader:
         return [(a, b) for a, b in spans if self.s[a:b].strip()]
 
     def read(self) -> list[Finding]:
+        if QUESTION_BACK.search(self.s):
+            return []
+        command, correction = bool(COMMAND.search(self.s)), bool(CORRECTION.search(self.s))
         self.numbers()
-        answered_pending = self.pending in self.out
-        for a, b in self.clauses():
-            clause = self.s[a:b]
-            mentions = _mentions(self.s, a, b, self.lex)
+        spans = self.clauses()
+        found = [_mentions(self.s, a, b, self.lex) for a, b in spans]
+        bare = []
+        for k, (a, b) in enumerate(spans):
+            clause, mentions = self.s[a:b], found[k]
             if any(h in clause for h in self.lex.hedges) and not _unsure(clause, self.lex):
                 continue
-            if mentions:
-                self.topics(a, b, mentions)
-            elif not answered_pending and self.pending:
-                answered_pending = self.bare(a, b)
+            if mentions and not command:
+                # A short clause after it that names nothing may finish it: "肝昏迷，三期", "HIV，阴性".
+                nxt = spans[k + 1][1] if k + 1 < len(spans) and not found[k + 1] else b
+                self.topics(a, b, mentions, nxt)
+            elif not mentions:
+                bare.append((a, b))
+        # What the message states about named topics comes first; the clauses that name nothing
+        # answer the question asked only if nothing else did.
+        if self.pending and not command and not correction and self.pending not in self.out:
+            for a, b in bare:
+                if self.bare(a, b):
+                    break
+        self.blood_pressure()
         self.tb_follow_ups()
         return list(self.out.values())
 
@@ -225,7 +274,7 @@ class _Reader:
         return int(kg) if kg.is_integer() else kg
 
     # -- clauses that name topics ----------------------------------------------------------
-    def topics(self, a: int, b: int, mentions: list[Mention]) -> None:
+    def topics(self, a: int, b: int, mentions: list[Mention], after: int) -> None:
         s, lex = self.s, self.lex
         clause = s[a:b]
         unsure = _unsure(clause, lex)
@@ -234,7 +283,8 @@ class _Reader:
             nxt = mentions[k + 1].start if k + 1 < len(mentions) else b
             gap = s[prev_end : m.start]
             cue = _has_cue(gap, lex)
-            post = s[m.end : nxt]
+            post = s[m.end : (after if k + 1 == len(mentions) else nxt)]
+            post = POST_FILLER.sub("", post)
             post_neg = _starts_with(post, lex.post_negation)
             post_pos = _starts_with(post, lex.post_positive)
             start, end = (prev_end + cue if cue >= 0 else m.start), m.end
@@ -243,13 +293,16 @@ class _Reader:
             elif cue >= 0:
                 negated = True
             elif post_neg:
-                negated, end = True, m.end + len(post) - len(post.lstrip(" :：")) + len(post_neg)
+                negated, end = True, s.find(post_neg, m.end) + len(post_neg)
             elif post_pos:
                 negated = False
             else:
                 negated = prev_negated and k > 0 and _only_connectors(gap, lex)
             prev_end, prev_negated = m.end, negated
-            self.mention(m, negated, unsure, clause, start, end, a, b)
+            last = k + 1 == len(mentions)
+            if s[m.end : m.end + 4].startswith(REFERENCE_AFTER) or FAMILY.search(s[a : m.start]):
+                continue  # "结核那个回答", "我妈得过乳腺癌": not a statement about this patient
+            self.mention(m, negated, unsure, clause, start, end, a, after if last else b)
 
     def mention(self, m: Mention, negated: bool, unsure: bool, clause: str,
                 start: int, end: int, a: int, b: int) -> None:  # fmt: skip
@@ -273,20 +326,22 @@ class _Reader:
         if e.drug_class:
             self.drug(m, negated, clause, start, end, a, b)
             return
+        if e.value == "none":
+            return  # a phrase that only keeps its words from being read as another topic
         value = e.value
         if negated and not e.fixed:
             value = "no" if value == "yes" else "yes"
+        if qid == "active_infection" and value == "yes" and STOPPED.search(self.s, m.end, b):
+            value, negated = "no", True  # "肺部感染已控制，抗生素已停"
         if qid == "recent_bleeding" and value == "yes":
-            decided = self.time_decides("bleeding")
+            decided = self.time_decides("bleeding", a, b)
             if decided is None and self.pending != "recent_bleeding" and not self.recent_words(clause):
                 return
             value = "yes" if decided in (None, True) else "no"
         if qid == "ecog_activity" and self.audience != "patient":
             return
         if qid == "tb_ever" and self.pending in TB_CHAIN[1:] and not negated:
-            # "结核是三年前的事" while asking a follow-up: the mention restates the history.
-            self.add("tb_ever", "yes", start, end, False)
-            return
+            return  # "结核药提前停了" while asking a follow-up: the history is known already
         if qid == "immunosuppression" and value == "yes" and self.pending != "immunosuppression":
             # "用过激素" is not long-term use: only a statement of ongoing use answers it.
             if not re.search(r"长期|一直|每天|持续|在用|在吃|正在", clause):
@@ -299,10 +354,13 @@ class _Reader:
     def drug(self, m: Mention, negated: bool, clause: str, start: int, end: int, a: int, b: int) -> None:
         cls, qid = m.entry.drug_class, m.entry.qid
         if cls == "platinum":
-            if "过敏" not in clause:
+            if not re.search(r"过敏|疹|痒|休克|憋气|喉头水肿", clause):
                 return
             allergy_negated = negated or bool(re.search(r"(?:没|无|未|不|否认)[^，]{0,3}过敏", clause))
             self.add(qid, "no" if allergy_negated else "yes", start, max(end, b), allergy_negated)
+            return
+        if cls != "checkpoint_inhibitor" and STOPPED.search(self.s, m.end, b):
+            self.add(qid, "no", start, b, True)  # "低分子肝素上周已经停了": not current therapy
             return
         if cls == "systemic_steroid":
             if negated:
@@ -310,7 +368,7 @@ class _Reader:
                 return
             dose = DOSE_RX.search(self.s, m.end, b)
             name = self.s[m.start : m.end]
-            per5 = self.lex.steroid_equivalents.get(name)
+            per5 = self.lex.steroid_equivalents.get(STEROID_ALIASES.get(name, name))
             if dose and per5:
                 mg = parse_number(dose.group("n"))
                 if mg is not None:
@@ -321,11 +379,27 @@ class _Reader:
         self.add(qid, "no" if negated else "yes", start, end, negated)
 
     # -- time phrases ----------------------------------------------------------------------
-    def time_decides(self, window: str) -> bool | None:
+    def time_decides(self, window: str, a: int = 0, b: int | None = None) -> bool | None:
+        """The window verdict of the time phrases in s[a:b] (else of the whole message)."""
         days = self.lex.windows[window]
-        verdicts = {within(t, self.as_of, days) for t in self.times}
+        local = [t for t in self.times if self.s.find(t.words, a, len(self.s) if b is None else b) >= 0]
+        verdicts = {within(t, self.as_of, days) for t in (local or self.times)}
         verdicts.discard(None)
         return verdicts.pop() if len(verdicts) == 1 else None
+
+    def blood_pressure(self) -> None:
+        """"130/80" answers whether blood pressure is controlled below the trial's limits."""
+        if self.pending != "bp_controlled" and not re.search(r"血压|bp", self.s):
+            return
+        m = BP_RX.search(self.s)
+        if not m:
+            return
+        systolic, diastolic = int(m.group("sys")), int(m.group("dia"))
+        if not (60 <= systolic <= 260 and 30 <= diastolic <= 160 and systolic > diastolic):
+            return
+        limit = load_trial().criterion("hypertension").params
+        ok = systolic < limit.get("systolic", 140) and diastolic < limit.get("diastolic", 90)
+        self.add("bp_controlled", "yes" if ok else "no", m.start(), m.end(), False)
 
     def time_span(self) -> TimeSpan | None:
         return self.times[0] if self.times else None
@@ -338,6 +412,11 @@ class _Reader:
         if not in_chain:
             return
         s, lex = self.s, self.lex
+        if self.pending == "tb_within_year" and _unsure(s, lex):
+            self.add("tb_within_year", "not_sure", 0, len(s), False)  # "去年确诊的，几月不记得了"
+        # "目前/最近" say when something is, not when TB was active, unless that is the question.
+        if self.pending != "tb_within_year":
+            self.times = [t for t in self.times if not RECENT.fullmatch(t.words)]
         decided = self.time_decides("tuberculosis")
         span = self.time_span()
         if decided is not None and span is not None:
@@ -364,8 +443,17 @@ class _Reader:
             self.add(qid, "not_sure", a, b, False)
             return True
         none_of = stripped in lex.replies["none_of_these"]
-        no_word = _starts_with(stripped, sorted(lex.replies["no"], key=len, reverse=True))
-        yes_word = _starts_with(stripped, sorted(lex.replies["yes"], key=len, reverse=True))
+        # The longest reply word at the start decides: "没错" is yes although it starts with 没.
+        replies = sorted(
+            [(w, "no") for w in lex.replies["no"]] + [(w, "yes") for w in lex.replies["yes"]],
+            key=lambda x: len(x[0]), reverse=True,
+        )  # fmt: skip
+        first = next((v for w, v in replies if _starts_with(stripped, [w])), None)
+        no_word, yes_word = first == "no", first == "yes"
+        if qid == "platinum_allergy" and re.search(r"对.{1,8}过敏", stripped) and not first:
+            # "我就对青霉素过敏": another allergen named, no platinum drug (a mention would be)
+            self.add(qid, "no", a, b, False)
+            return True
         if qtype == "number":
             n = re.search(NUMBER, stripped)
             if not n:
@@ -416,10 +504,11 @@ class _Reader:
         if qid in TB_CHAIN[2:]:
             return False  # their answers come from tb_follow_ups' words
         cue = _has_cue(stripped, lex)
-        if cue >= 0 and YES_VERBS.search(stripped[cue:]) or cue == 0:
+        if 0 <= cue <= VERB_WITHIN:
             self.add(qid, "no", a, b, True)
             return True
-        if YES_VERBS.search(stripped):
+        verb = YES_VERBS.search(stripped)
+        if verb and verb.start() <= VERB_WITHIN and cue < 0:
             self.add(qid, "yes", a, b, False)
             return True
         return False
