@@ -25,7 +25,8 @@ LAB_EVALUATORS = {"lab_min", "lab_uln", "thyroid", "creatinine_clearance", "hepa
 NAMED_BY_UNIT = {"years": "年龄", "kg": "体重", "mg/dL": "血肌酐"}
 ANALYTE_NAMES = {"alt": "ALT", "ast": "AST", "tsh": "TSH", "bilirubin": "总胆红素", "creatinine": "血肌酐"}
 THYROID_NAMES = ("游离 T3", "游离 T4")
-MAX_EVIDENCE = 3
+MAX_EVIDENCE = 6
+CHILD_PUGH_BY_UNIT = {"mg/dL": "总胆红素", "g/dL": "白蛋白", "{INR}": "INR", "{score}": "评分"}
 
 
 @lru_cache(maxsize=1)
@@ -115,6 +116,8 @@ def _names_for(cid: str, evidence: list[dict]) -> list[str]:
         return [ANALYTE_NAMES.get(next(order), "") if e.get("value") is not None else "" for e in evidence]
     if crit.evaluator == "creatinine_clearance":
         return [_by_unit(e) for e in evidence]
+    if crit.evaluator == "child_pugh_a" and len(valued) > 1:
+        return [CHILD_PUGH_BY_UNIT.get(str(e.get("unit")), "") for e in evidence]
     return names
 
 
@@ -200,7 +203,10 @@ def reason(c: dict, as_of: str | None = None) -> str:
             if _stale(c, as_of, window):
                 return "；".join((ev_text, str(p["too_old"]).format(window=window)))
             return "；".join(x for x in (ev_text, need) if x)
-        ask = str(p["no_record_ask"]).format(topic=topic) if topic else str(p["no_record"])
+        if ev_text:
+            ask = str(p["ask"]).format(topic=topic) if topic else str(p["not_decisive"])
+        else:
+            ask = str(p["no_record_ask"]).format(topic=topic) if topic else str(p["no_record"])
         return "；".join(x for x in (ev_text, ask) if x)
     base = ev_text or str(p["none_in_record"])
     return "；".join(x for x in (base, need) if x)
