@@ -6,6 +6,8 @@ For every message of the held-out set it runs actions.understand_zh.extract(text
 audience, as_of) and compares the (question_id, value) pairs with the set's `answers`
 (tests/heldout/FORMAT.md): micro precision / recall / F1 over all pairs, then per question,
 and the messages with no error. Numbers match within 0.05 (weights are rounded to 0.1 kg).
+It also scores detect_language and language_switch on both held-out sets (English and Chinese):
+the language of every message, and which messages ask to switch (intent switch_language).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from actions.understand_zh import extract  # noqa: E402
+from actions.understand_zh import detect_language, extract, language_switch  # noqa: E402
 
 AS_OF = date(2026, 11, 24)
 
@@ -76,9 +78,29 @@ def main() -> None:
     print("per question (tp / fp / fn):")
     for q, c in sorted(per_q.items(), key=lambda kv: -(kv[1]["fp"] + kv[1]["fn"])):
         print(f"  {q:28s} {c['tp']:4d} {c['fp']:4d} {c['fn']:4d}")
+    languages(args.errors)
     for item, got in wrong[: args.errors]:
         print(f"- {item['text']!r} pending={item.get('pending')} {item['audience']}\n"
               f"    gold {item.get('answers') or {}}\n    got  {got}")
+
+
+def languages(show: int) -> None:
+    items = []
+    for name in ("clinician_en.yml", "zh.yml"):
+        items += yaml.safe_load((REPO / "tests" / "heldout" / name).read_text(encoding="utf-8"))
+    wrong_lang = [i for i in items if detect_language(str(i["text"])) != i["lang"]]
+    asked = [i for i in items if i["intent"] == "switch_language"]
+    hits = sum(1 for i in asked if language_switch(str(i["text"])) is not None)
+    others = [i for i in items if i["intent"] != "switch_language"]
+    false = [i for i in others if language_switch(str(i["text"])) is not None]
+    print(f"detect_language: {len(items) - len(wrong_lang)}/{len(items)} right "
+          f"({1 - len(wrong_lang) / len(items):.1%})")
+    print(f"language_switch: {hits}/{len(asked)} requests recognised, {len(false)} false alarms "
+          f"in {len(items) - len(asked)} other messages")
+    for i in wrong_lang[:show]:
+        print(f"  language {i['lang']} read as {detect_language(str(i['text']))}: {i['text']!r}")
+    for i in [i for i in asked if language_switch(str(i["text"])) is None][:show]:
+        print(f"  switch not recognised: {i['text']!r}")
 
 
 if __name__ == "__main__":

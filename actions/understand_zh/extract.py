@@ -56,6 +56,7 @@ FAMILY = re.compile(
 POST_FILLER = re.compile(r"^\s*(?:病史|史|抗体|检测|结果|筛查|检查|化验|是|为|呈|都|也|均)*[\s:：，,]*")
 # Blood pressure written as numbers: "130/80".
 BP_RX = re.compile(r"(?<!\d)(?P<sys>\d{2,3})\s*/\s*(?P<dia>\d{2,3})(?!\d)")
+USED = re.compile(r"用过|打过|用了|打了|做过|接受过|治疗过")
 STOPPED = re.compile(r"停了|已停|停用|停药|已经停|已控制|控制住了|治好|已好|好了|痊愈|已愈")
 
 ECOG_RX = re.compile(
@@ -222,10 +223,10 @@ class _Reader:
             clause, mentions = self.s[a:b], found[k]
             if any(h in clause for h in self.lex.hedges) and not _unsure(clause, self.lex):
                 continue
-            if mentions and not command:
+            if mentions:
                 # A short clause after it that names nothing may finish it: "肝昏迷，三期", "HIV，阴性".
                 nxt = spans[k + 1][1] if k + 1 < len(spans) and not found[k + 1] else b
-                self.topics(a, b, mentions, nxt)
+                self.topics(a, b, mentions, nxt, command)
             elif not mentions:
                 bare.append((a, b))
         # What the message states about named topics comes first; the clauses that name nothing
@@ -274,7 +275,7 @@ class _Reader:
         return int(kg) if kg.is_integer() else kg
 
     # -- clauses that name topics ----------------------------------------------------------
-    def topics(self, a: int, b: int, mentions: list[Mention], after: int) -> None:
+    def topics(self, a: int, b: int, mentions: list[Mention], after: int, command: bool = False) -> None:
         s, lex = self.s, self.lex
         clause = s[a:b]
         unsure = _unsure(clause, lex)
@@ -302,6 +303,9 @@ class _Reader:
             last = k + 1 == len(mentions)
             if s[m.end : m.end + 4].startswith(REFERENCE_AFTER) or FAMILY.search(s[a : m.start]):
                 continue  # "结核那个回答", "我妈得过乳腺癌": not a statement about this patient
+            trial_drug = m.entry.qid == "prior_checkpoint_inhibitor" and not USED.search(clause)
+            if command and trial_drug and not negated:
+                continue  # "筛一下能否入组特瑞普利单抗的试验": the trial's own drug, not a prior one
             self.mention(m, negated, unsure, clause, start, end, a, after if last else b)
 
     def mention(self, m: Mention, negated: bool, unsure: bool, clause: str,

@@ -45,15 +45,29 @@ def detect_language(text: str) -> Lang:
     return "zh" if cjk >= 2 * len(words) or cjk >= 4 and cjk >= len(words) else "en"
 
 
+# A request inside a longer message: "看不懂英文，请用中文", "can we do this in chinese".
+_ASK_ZH = re.compile(
+    r"(?:用|说|讲|换成|改成|切换到|切换成|切到|换到|转成|转到)\s*(?:中文|汉语|普通话|简体中文)|中文(?:回复|回答|交流)"
+    r"|\b(?:in|to|into|speak|use)\s+(?:chinese|mandarin)\b"
+)
+_ASK_EN = re.compile(
+    r"(?:用|说|讲|换成|改成|切换到|切换成|切到|换到|转成|转到)\s*(?:英文|英语)|英文(?:回复|回答|交流)"
+    r"|\b(?:in|to|into|speak|use)\s+english\b|\benglish\s+please\b"
+)
+
+
 def language_switch(text: str) -> Lang | None:
     """'zh' / 'en' when the whole message asks for that language ("中文", "说中文",
     "English please", "用英文"), else None. A sentence that merely mentions a language
     ("英文报告看不懂") is not a request."""
     t = _norm(text)
-    if not t or len(t) > 40:
+    if not t or len(t) > 60:
         return None
     if _SWITCH_ZH.match(t):
         return "zh"
     if _SWITCH_EN.match(t):
         return "en"
+    zh, en = bool(_ASK_ZH.search(t)), bool(_ASK_EN.search(t))
+    if zh != en:
+        return "zh" if zh else "en"
     return None
