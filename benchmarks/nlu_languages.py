@@ -117,10 +117,13 @@ def score(items: list[dict], parses: list[dict]) -> dict:
         fn = sum(1 for g, p in zip(gold, pred, strict=True) if g == label and p != label)
         per[label] = f1(tp, fp, fn)
     etp = efp = efn = 0
+    misses = []
     for item, p in zip(items, parses, strict=True):
         gold_entities = item.get("entities") or []
         g = Counter(filter(None, (norm_entity(e["entity"], e["value"], "") for e in gold_entities)))
         q = Counter(filter(None, (norm_entity(e["entity"], e["value"], e["text"]) for e in p["entities"])))
+        if g != q:
+            misses.append(f"{item['text']!r}: gold {sorted(g - q)} got {sorted(q - g)}")
         etp += sum((g & q).values())
         efp += sum((q - g).values())
         efn += sum((g - q).values())
@@ -131,6 +134,7 @@ def score(items: list[dict], parses: list[dict]) -> dict:
         "entity_f1": f1(etp, efp, efn),
         "entity_tp_fp_fn": [etp, efp, efn],
         "worst_intents": sorted(per.items(), key=lambda kv: kv[1])[:4],
+        "entity_misses": misses,
     }
 
 
@@ -138,6 +142,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--candidates", help="comma-separated names (default: all)")
     ap.add_argument("--json", help="also write the figures to this file")
+    ap.add_argument("--misses", type=int, default=0, help="print this many entity misses per language")
     args = ap.parse_args()
     cands = candidates()
     if args.candidates:
@@ -179,6 +184,8 @@ def main() -> None:
                       f"  intent F1 (macro) {r['intent_f1_macro']:.3f}"
                       f"  entity F1 {r['entity_f1']:.3f} {r['entity_tp_fp_fn']}  weakest "
                       + ", ".join(f"{k} {v:.2f}" for k, v in r["worst_intents"]))
+                for miss in r["entity_misses"][: args.misses]:
+                    print(f"    {miss}")
             shutil.rmtree(out, ignore_errors=True)
     if args.json:
         Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
