@@ -39,12 +39,14 @@ VERB_WITHIN = 4
 # A message that asks something back, gives a command or talks about the chat itself answers
 # nothing, even when it names a topic ("为什么问结核", "可瑞达是什么药？", "换一个病人").
 QUESTION_BACK = re.compile(
-    r"为什么|为啥|为何|干嘛|是什么|是啥|什么意思|啥意思|指什么|指的是|怎么定义|什么是|什么叫|啥叫|有啥关系|有什么关系|"
-    r"怎么算|如何|吗\s*[?？]?\s*$"
+    r"(?<!不知道)(?:为什么|为啥|为何)|干嘛|什么意思|啥意思|指什么|指的是|怎么定义|什么是|什么叫|啥叫|有啥关系|"
+    r"有什么关系|怎么算|如何|(?:是什么|是啥)\s*(?:药|病|东西|意思)?\s*[?？]?\s*$"
 )
+# A question to the assistant, unless it is a screening request ("58岁ICC患者，能入组吗？").
+ASKS = re.compile(r"(?:吗|呢)\s*[?？]?\s*$|[?？]\s*$")
 COMMAND = re.compile(
     r"重来|重新开始|从头|另一个病人|另一位|下一个病人|换一个病人|换个病人|先不管|帮我看|帮我筛|筛一下|筛下|能否入组|能入组|"
-    r"入组吗|入组的|临床试验|这个研究|那个研究|中文|英文|英语"
+    r"入组吗|入组的|试验|这个研究|那个研究|能报吗|中文|英文|英语|不想做了|不做了|不想继续|不筛了|算了"
 )
 CORRECTION = re.compile(r"改一下|修改|更正|说错|答错|搞错|填错|错了|是错的|纠正|回到上一题")
 # "结核那个回答": the topic is named as a reference, not stated.
@@ -56,6 +58,11 @@ FAMILY = re.compile(
 POST_FILLER = re.compile(r"^\s*(?:病史|史|抗体|检测|结果|筛查|检查|化验|是|为|呈|都|也|均)*[\s:：，,]*")
 # Blood pressure written as numbers: "130/80".
 BP_RX = re.compile(r"(?<!\d)(?P<sys>\d{2,3})\s*/\s*(?P<dia>\d{2,3})(?!\d)")
+NONE_LIKE = re.compile(
+    r"(?:这些|这几|上面|以上|列的|上述|你说的|那些|除了).{0,8}(?:都|均|全|一个|一种|一样|一项)(?:都)?(?:没|无|不是|否)"
+)
+# Who a bare reply is about, before its verb: "我没有", "他用过", "患者从来没有".
+SUBJECT = re.compile(r"^(?:我|他|她|患者|病人|本人|自己)?(?:也|都|还|就|从来|一直|之前|以前|曾经)*")
 USED = re.compile(r"用过|打过|用了|打了|做过|接受过|治疗过")
 STOPPED = re.compile(r"停了|已停|停用|停药|已经停|已控制|控制住了|治好|已好|好了|痊愈|已愈")
 
@@ -67,6 +74,7 @@ ECOG_RX = re.compile(
 WEIGHT_RX = re.compile(rf"(?P<n>{NUMBER})\s*(?P<u>公斤|千克|kg|kgs|斤|磅|lbs|lb)(?![a-z])")
 WEIGHT_BARE_RX = re.compile(rf"体重\s*(?:大概|大约|约|是|为|有)?\s*[:：]?\s*(?P<n>{NUMBER})(?!\s*[岁年])")
 AGE_RX = re.compile(rf"(?<!虚岁)(?<!虚)(?P<n>{NUMBER})\s*(?:周岁|岁)")
+FULL_YEARS_RX = re.compile(rf"周岁\s*(?P<n>{NUMBER})")
 AGE_BARE_RX = re.compile(rf"(?:年龄|今年)\s*(?:是|为|有)?\s*[:：]?\s*(?P<n>{NUMBER})(?!\s*[年月天])")
 BORN_RX = re.compile(r"(?P<y>(?:19|20)\d{2})\s*年?\s*(?:出生|生人|生的|年生)")
 DOSE_RX = re.compile(rf"(?P<n>{NUMBER})\s*(?:mg|毫克)")
@@ -212,9 +220,9 @@ class _Reader:
         return [(a, b) for a, b in spans if self.s[a:b].strip()]
 
     def read(self) -> list[Finding]:
-        if QUESTION_BACK.search(self.s):
-            return []
         command, correction = bool(COMMAND.search(self.s)), bool(CORRECTION.search(self.s))
+        if QUESTION_BACK.search(self.s) or (ASKS.search(self.s) and not command):
+            return []
         self.numbers()
         spans = self.clauses()
         found = [_mentions(self.s, a, b, self.lex) for a, b in spans]
@@ -232,9 +240,13 @@ class _Reader:
         # What the message states about named topics comes first; the clauses that name nothing
         # answer the question asked only if nothing else did.
         if self.pending and not command and not correction and self.pending not in self.out:
+            unsure = next(((a, b) for a, b in bare if _unsure(self.s[a:b], self.lex)), None)
+            if unsure:  # "这个没问过，不清楚": the doubt is the answer
+                self.add(self.pending, "not_sure", unsure[0], unsure[1], False)
             for a, b in bare:
-                if self.bare(a, b):
+                if self.pending in self.out or self.bare(a, b):
                     break
+        self.pending_specific()
         self.blood_pressure()
         self.tb_follow_ups()
         return list(self.out.values())
@@ -254,7 +266,7 @@ class _Reader:
             kg = self.kg(m.group("n"), "kg")
             if kg is not None:
                 self.add("weight_kg", kg, m.start(), m.end(), False)
-        for m in list(AGE_RX.finditer(s)) + list(AGE_BARE_RX.finditer(s)):
+        for m in list(FULL_YEARS_RX.finditer(s)) + list(AGE_RX.finditer(s)) + list(AGE_BARE_RX.finditer(s)):
             n = parse_number(m.group("n"))
             if n is not None and float(n).is_integer() and 0 <= n <= 120:
                 self.add("age_years", int(n), m.start(), m.end(), False)
@@ -338,7 +350,7 @@ class _Reader:
         if qid == "active_infection" and value == "yes" and STOPPED.search(self.s, m.end, b):
             value, negated = "no", True  # "肺部感染已控制，抗生素已停"
         if qid == "recent_bleeding" and value == "yes":
-            decided = self.time_decides("bleeding", a, b)
+            decided = self.time_decides("bleeding", a, a + len(clause))
             if decided is None and self.pending != "recent_bleeding" and not self.recent_words(clause):
                 return
             value = "yes" if decided in (None, True) else "no"
@@ -390,6 +402,16 @@ class _Reader:
         verdicts = {within(t, self.as_of, days) for t in (local or self.times)}
         verdicts.discard(None)
         return verdicts.pop() if len(verdicts) == 1 else None
+
+    def pending_specific(self) -> None:
+        """Answers that only mean something as a reply to one question."""
+        s, qid = self.s, self.pending
+        if qid == "not_pregnant" and qid not in self.out and re.search(r"男性|男的|男患者|是男|男士", s):
+            self.add(qid, "no", 0, len(s), False)  # a man is neither pregnant nor breastfeeding
+        if qid == "ild_pneumonitis" and re.search(r"没(?:有)?(?:用|吃|打)过?激素|不用激素", s):
+            old = self.out.get(qid)
+            if old is None or old.value == "yes":  # pneumonia without steroids is not what is asked
+                self.out[qid] = Finding(qid, "no", self.t.words(0, len(s)), True)
 
     def blood_pressure(self) -> None:
         """"130/80" answers whether blood pressure is controlled below the trial's limits."""
@@ -507,12 +529,17 @@ class _Reader:
             return True
         if qid in TB_CHAIN[2:]:
             return False  # their answers come from tb_follow_ups' words
-        cue = _has_cue(stripped, lex)
-        if 0 <= cue <= VERB_WITHIN:
+        if NONE_LIKE.search(stripped):  # "上面这些都没有", "除了乙肝都没有"
             self.add(qid, "no", a, b, True)
             return True
-        verb = YES_VERBS.search(stripped)
-        if verb and verb.start() <= VERB_WITHIN and cue < 0:
+        subject = SUBJECT.match(stripped)
+        rest = stripped[subject.end() if subject else 0 :]
+        cue = _has_cue(rest, lex)
+        if cue == 0:
+            self.add(qid, "no", a, b, True)
+            return True
+        verb = YES_VERBS.match(rest)
+        if verb and cue < 0:
             self.add(qid, "yes", a, b, False)
             return True
         return False

@@ -230,3 +230,57 @@ def test_words_are_the_original_span_and_full_width_input_is_read():
 def test_empty_or_unrelated_text_gives_nothing():
     assert extract("", "tb_ever", "clinician", AS_OF) == []
     assert answers("今天天气不错", None) == {}
+
+
+@pytest.mark.parametrize(
+    "text, pending, expected",
+    [
+        ("以上列出的这些均没有", "hiv", {"hiv": "no"}),
+        ("除了高血压别的都没有", "autoimmune", {"autoimmune": "no"}),
+        ("家属说不太清楚，这个还没问", "substance_abuse", {"substance_abuse": "not_sure"}),
+        ("我是男的", "not_pregnant", {"not_pregnant": "no"}),
+        ("能", "ecog_activity", {"ecog_activity": "yes"}),
+        ("不能", "ecog_activity", {"ecog_activity": "no"}),
+        ("他从来没有", "tb_ever", {"tb_ever": "no"}),
+        ("跟没生病时一样，啥都能干", "ecog_activity", {"ecog_activity": "yes"}),
+    ],
+)
+def test_replies_that_answer_only_the_question_asked(text, pending, expected):
+    assert answers(text, pending, "patient" if pending in ("ecog_activity",) else "clinician") == expected
+
+
+@pytest.mark.parametrize(
+    "text, pending",
+    [
+        ("为什么要问HIV", "hiv"),
+        ("拓益是什么药？", "prior_checkpoint_inhibitor"),
+        ("结核那题我想改一下", "autoimmune"),
+        ("我不想做了", "hiv"),
+        ("换个病人吧", "tb_ever"),
+        ("可以吃辣吗", "ecog_activity"),
+    ],
+)
+def test_questions_back_and_commands_answer_nothing(text, pending):
+    assert answers(text, pending, "clinician") == {}
+
+
+def test_a_screening_request_keeps_its_facts_but_not_the_trial_drug():
+    got = answers("帮我筛一下 icc-050，62岁，ECOG 1，能入组特瑞普利单抗的试验吗？")
+    assert got == {"age_years": 62, "ecog_score": 1}
+
+
+def test_immunohistochemistry_is_not_immunotherapy():
+    assert answers("免疫组化提示CK7阳性", "other_liver_component") == {}
+
+
+def test_full_years_of_age_win_over_nominal_age():
+    assert answers("虚岁六十，周岁五十九", "age_years") == {"age_years": 59}
+
+
+def test_time_of_bleeding_is_read_in_its_own_clause():
+    assert answers("去年黑便过一次，近三个月没再出过", "recent_bleeding") == {"recent_bleeding": "no"}
+
+
+def test_blood_pressure_numbers():
+    assert answers("血压 128/76", "bp_controlled") == {"bp_controlled": "yes"}
+    assert answers("最近血压 165/95", "bp_controlled") == {"bp_controlled": "no"}
