@@ -147,7 +147,7 @@ def main() -> None:
     cands = candidates()
     if args.candidates:
         wanted = args.candidates.split(",")
-        cands = {k: v for k, v in cands.items() if any(k.startswith(w) for w in wanted)}
+        cands = {k: v for k, v in cands.items() if k in wanted or k.split(" ")[0] in wanted}
     items = []
     for name in ("clinician_en.yml", "zh.yml"):
         items += yaml.safe_load((HELDOUT / name).read_text(encoding="utf-8"))
