@@ -55,3 +55,10 @@ def test_verdict_line_of_the_contract():
         line = say("zh", "verdict.line", verdict=say("zh", f"verdict.words.{verdict}"))
         assert line == f"结论：{word}"
     assert say("en", "verdict.line", verdict=say("en", "verdict.words.ineligible")) == "Verdict: ineligible"
+
+
+def test_english_catalogue_holds_the_reports_verdict_words():
+    from eligibility.report import VERDICT_WORDS
+
+    for verdict, words in VERDICT_WORDS.items():
+        assert say("en", f"verdict.words.{verdict}") == words
