@@ -284,3 +284,32 @@ def test_time_of_bleeding_is_read_in_its_own_clause():
 def test_blood_pressure_numbers():
     assert answers("血压 128/76", "bp_controlled") == {"bp_controlled": "yes"}
     assert answers("最近血压 165/95", "bp_controlled") == {"bp_controlled": "no"}
+
+
+def test_any_text_gives_findings_of_the_agreed_shape_never_an_exception():
+    import random
+
+    from actions.understand_zh.lexicon import lexicon
+
+    rng = random.Random(1212)
+    alphabet = (
+        "无没有不是的腹水结核年前去半个月公斤斤岁"
+        "ECOG0123456789一二三十百"
+        "，。；、？!（）()-/ ＡＢ１２ 🙂\u3000"
+    )
+    questions = lexicon().questions
+    for _ in range(400):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        pending = rng.choice([None, *questions])
+        audience = rng.choice(["clinician", "patient"])
+        for f in extract(text, pending, audience, AS_OF):
+            assert f.question_id in questions and audience in questions[f.question_id]["audience"]
+            q = questions[f.question_id]
+            if q["type"] == "yes_no":
+                assert f.value in ("yes", "no", "not_sure")
+            elif q["type"] == "choice":
+                assert f.value in (*q["choices"], "not_sure")
+            else:
+                lo, hi = q["range"]
+                assert f.value == "not_sure" or lo <= f.value <= hi
+            assert f.words and f.words in text
