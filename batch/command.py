@@ -3,7 +3,7 @@
   prescreen batch [--fhir-base URL | --fhir-dir DIR] [--as-of DATE] --out FILE
                   [--patients FILE | --group ID] [--bulk [--since WHEN|last] [--bulk-dir DIR]]
                   [--workers N] [--rate R] [--retries N] [--resume [--retry-errors]] [--overwrite]
-                  [--summary PREFIX] [--no-progress] [-v]
+                  [--summary PREFIX] [--no-progress] [--lang en|zh] [-v]
 """
 
 from __future__ import annotations
@@ -70,6 +70,8 @@ def register(subparsers) -> None:
                    "'last' for the previous export in --bulk-dir) and screen the patients it touched")
     p.add_argument("--bulk-dir", metavar="DIR", help="where exports are kept (default PREFIX.bulk/)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument("--lang", choices=("en", "zh"), default="en",
+                   help="language of the CSV/HTML summaries: en (default) or zh (Simplified Chinese)")
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -121,7 +123,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         progress.close()
     finally:
         report_file.close()
-    write_summaries(out, csv_path, html_path, facts=_facts(state, result))
+    write_summaries(out, csv_path, html_path, facts=_facts(state, result), lang=args.lang)
     return _finish(result, out, csv_path, html_path)
 
 
