@@ -24,6 +24,21 @@ logger = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 2000
 
 
+
+LANGUAGES = ("en", "zh")
+
+
+def requested_language(body: dict[str, Any], claims: Any) -> str | None:
+    """The conversation's language asked for by the invite (issue 12): a `lang` claim of the
+    token (`prescreen invite --lang zh`), else `metadata.lang` of the message; only en / zh
+    pass. The actions hold it in the `language` slot from the first screening on."""
+    claimed = getattr(claims, "lang", None)
+    if claimed in LANGUAGES:
+        return str(claimed)
+    meta = body.get("metadata")
+    lang = meta.get("lang") if isinstance(meta, dict) else None
+    return str(lang) if lang in LANGUAGES else None
+
 class WholeMessageCollector(CollectingOutputChannel):
     """Collects each bot message whole: text, buttons and custom payload in one entry.
 
@@ -86,6 +101,9 @@ class PrescreenInput(InputChannel):
             if not isinstance(text, str) or not text.strip():
                 return _error(400, "'message' must be a non-empty string")
             metadata = {METADATA_KEY: {"sub": claims.sub, "role": claims.role, "patient": claims.patient}}
+            lang = requested_language(body, claims)
+            if lang:
+                metadata[METADATA_KEY]["lang"] = lang
             collector = WholeMessageCollector()
             await on_new_message(
                 UserMessage(

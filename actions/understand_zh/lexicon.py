@@ -3,6 +3,7 @@ value sets, question types and audiences from questions.yaml, windows from trial
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -103,9 +104,28 @@ def lexicon() -> Lexicon:
         },
         tb_fully_treated={k: _lower(v) for k, v in raw["tb_fully_treated"].items()},
         tb_still_active={k: _lower(v) for k, v in raw["tb_still_active"].items()},
-        questions={q["id"]: q for q in trial.questions},
+        # plain dicts: the trial's Question dataclasses as the extractor reads them
+        questions={q.id: dataclasses.asdict(q) for q in trial.questions},
         windows=dict(trial.windows),
         steroid_equivalents={str(k).lower(): float(v) for k, v in (immuno.get("equivalents") or {}).items()},
         max_prednisone_mg=float(immuno.get("max_prednisone_mg", 10)),
         longest=max(len(p) for p in phrases),
     )
+
+
+def topics_in(text: str) -> list[str]:
+    """The questions a message names, in order ("修改关于结核的回答" -> ["tb_ever"]): each lexicon
+    phrase found, longest first, no overlaps. For naming a topic (change my answer about ...),
+    not for reading an answer: a value needs extract()."""
+    t = text.lower()
+    taken: list[tuple[int, int]] = []
+    found: list[tuple[int, str]] = []
+    for phrase in sorted(lexicon().phrases, key=len, reverse=True):
+        start = t.find(phrase)
+        while start >= 0:
+            end = start + len(phrase)
+            if not any(start < e and s < end for s, e in taken):
+                taken.append((start, end))
+                found.append((start, lexicon().phrases[phrase].qid))
+            start = t.find(phrase, end)
+    return list(dict.fromkeys(qid for _, qid in sorted(found)))
