@@ -44,6 +44,7 @@ def candidates() -> dict[str, Path]:
     chosen = REPO / "config.zh-candidate.yml"
     if chosen.is_file():
         found["chosen (config.zh-candidate.yml)"] = chosen
+    found["current (config.yml)"] = REPO / "config.yml"  # what the chat trains with today
     return found
 
 
@@ -121,7 +122,7 @@ def score(items: list[dict], parses: list[dict]) -> dict:
     for item, p in zip(items, parses, strict=True):
         gold_entities = item.get("entities") or []
         g = Counter(filter(None, (norm_entity(e["entity"], e["value"], "") for e in gold_entities)))
-        q = Counter(filter(None, (norm_entity(e["entity"], e["value"], e["text"]) for e in p["entities"])))
+        q = Counter(filter(None, (norm_entity(e["entity"], e.get("value"), e.get("text", "")) for e in p["entities"])))
         if g != q:
             misses.append(f"{item['text']!r}: gold {sorted(g - q)} got {sorted(q - g)}")
         etp += sum((g & q).values())

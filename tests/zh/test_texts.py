@@ -8,7 +8,24 @@ from pathlib import Path
 
 import yaml
 
-from actions.messages import catalogue, fields_of, flat_keys, say
+from actions.messages import catalogue, say
+
+FIELD = re.compile(r"\{(\w+)\}")
+
+
+def flat_keys(node: object, prefix: str = "") -> dict[str, object]:
+    """Every leaf of a catalogue by its dotted key (lists are leaves)."""
+    if not isinstance(node, dict):
+        return {prefix: node}
+    out: dict[str, object] = {}
+    for k, v in node.items():
+        out.update(flat_keys(v, f"{prefix}.{k}" if prefix else str(k)))
+    return out
+
+
+def fields_of(text: str) -> set[str]:
+    return set(FIELD.findall(text))
+
 
 TRIAL = Path(__file__).resolve().parents[2] / "eligibility" / "trials" / "NCT03951597"
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -44,21 +61,29 @@ def test_both_catalogues_have_the_same_keys_and_fields():
 
 def test_chinese_texts_are_chinese():
     zh = flat_keys(catalogue("zh"))
-    english_only = [k for k, v in zh.items() if isinstance(v, str) and len(v) > 12 and not CJK.search(v)]
+    # words left once the {fields} are taken out: none may be English
+    english_only = [
+        k
+        for k, v in zh.items()
+        if isinstance(v, str) and re.search(r"[a-z]{4,}", FIELD.sub("", v)) and not CJK.search(v)
+    ]
     # lab and acronym labels (TSH, ALT/AST, HBV DNA / HCV RNA) are written the same in Chinese
     assert all(k.startswith("labels.") for k in english_only), english_only
+    lists = [k for k, v in zh.items() if isinstance(v, list) and any(not CJK.search(str(x)) for x in v)]
+    assert lists == [], lists  # every button label is Chinese
 
 
 def test_verdict_line_of_the_contract():
     for verdict, word in (("potentially_eligible", "可能符合"), ("ineligible", "不符合"),
                           ("needs_information", "需补充信息")):  # fmt: skip
-        line = say("zh", "verdict.line", verdict=say("zh", f"verdict.words.{verdict}"))
+        line = say("render.verdict_line", "zh", verdict=say(f"render.verdict_words.{verdict}", "zh"))
         assert line == f"结论：{word}"
-    assert say("en", "verdict.line", verdict=say("en", "verdict.words.ineligible")) == "Verdict: ineligible"
+    line = say("render.verdict_line", "en", verdict=say("render.verdict_words.ineligible", "en"))
+    assert line == "Verdict: ineligible"
 
 
 def test_english_catalogue_holds_the_reports_verdict_words():
     from eligibility.report import VERDICT_WORDS
 
     for verdict, words in VERDICT_WORDS.items():
-        assert say("en", f"verdict.words.{verdict}") == words
+        assert say(f"render.verdict_words.{verdict}", "en") == words
