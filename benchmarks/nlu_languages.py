@@ -122,7 +122,10 @@ def score(items: list[dict], parses: list[dict]) -> dict:
     for item, p in zip(items, parses, strict=True):
         gold_entities = item.get("entities") or []
         g = Counter(filter(None, (norm_entity(e["entity"], e["value"], "") for e in gold_entities)))
-        q = Counter(filter(None, (norm_entity(e["entity"], e.get("value"), e.get("text", "")) for e in p["entities"])))
+        found = p["entities"]  # a lookup (regex) entity may come without its text
+        q = Counter(
+            filter(None, (norm_entity(e["entity"], e.get("value"), e.get("text", "")) for e in found))
+        )
         if g != q:
             misses.append(f"{item['text']!r}: gold {sorted(g - q)} got {sorted(q - g)}")
         etp += sum((g & q).values())

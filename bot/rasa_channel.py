@@ -18,26 +18,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.access.tokens import Claims, InvalidToken, verify
-from common.wire import METADATA_KEY
+from common.wire import METADATA_KEY, requested_language
 
 logger = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 2000
 
-
-
-LANGUAGES = ("en", "zh")
-
-
-def requested_language(body: dict[str, Any], claims: Any) -> str | None:
-    """The conversation's language asked for by the invite (issue 12): a `lang` claim of the
-    token (`prescreen invite --lang zh`), else `metadata.lang` of the message; only en / zh
-    pass. The actions hold it in the `language` slot from the first screening on."""
-    claimed = getattr(claims, "lang", None)
-    if claimed in LANGUAGES:
-        return str(claimed)
-    meta = body.get("metadata")
-    lang = meta.get("lang") if isinstance(meta, dict) else None
-    return str(lang) if lang in LANGUAGES else None
 
 class WholeMessageCollector(CollectingOutputChannel):
     """Collects each bot message whole: text, buttons and custom payload in one entry.
