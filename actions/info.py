@@ -99,7 +99,7 @@ class ActionGreet(Action):
         else:
             greet = sentences(lang, say("lines.greet_clinician", lang), say("lines.name_a_patient", lang))
             dispatcher.utter_message(text=greet)
-        return [SlotSet(LANGUAGE, lang)]
+        return []
 
 
 class ActionHelp(Action):

@@ -1,11 +1,12 @@
 """The language of a conversation, and the words of the trial's questions in that language.
 
 A conversation's language follows the user (issue 12):
-- held in the `language` slot once known (set when a screening starts, or by "中文" / "English");
+- held in the `language` slot once known (set when a screening starts, by "中文" / "English");
 - for a portal conversation, set by the invite: a `lang` claim of the patient token, or a
   `lang` field in the message metadata, both passed by the channel (bot/rasa_channel.py) under
   common.wire.METADATA_KEY;
-- otherwise detected from the conversation's first message (actions.understand_zh.detect_language).
+- until then, detected from the message being answered (actions.understand_zh.detect_language):
+  a greeting before the first screening request does not fix the language, the request does.
 
 The question texts and their "why" come from questions.yaml (English) and questions.zh.yaml
 (Chinese, same ids and audiences): never assembled from English fragments.
@@ -37,19 +38,12 @@ def claimed(tracker: Tracker) -> str | None:
     return lang if lang in SUPPORTED else None
 
 
-def first_text(tracker: Tracker) -> str:
-    for event in tracker.events or []:
-        if event.get("event") == "user" and str(event.get("text") or "").strip():
-            return str(event["text"])
-    return str((tracker.latest_message or {}).get("text") or "")
-
-
 def conversation_lang(tracker: Tracker) -> str:
-    """The slot if set; else the invite's language; else the first message's."""
+    """The slot if set; else the invite's language; else the latest message's."""
     held = tracker.get_slot(SLOT)
     if held in SUPPORTED:
         return str(held)
-    return claimed(tracker) or detect_language(first_text(tracker))
+    return claimed(tracker) or detect_language(str((tracker.latest_message or {}).get("text") or ""))
 
 
 @lru_cache(maxsize=1)

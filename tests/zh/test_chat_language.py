@@ -40,10 +40,10 @@ def tracker(
     return Tracker("u", {"language": slot}, latest, events, False, None, {}, "action_listen")
 
 
-def test_language_follows_the_first_message_then_the_slot():
+def test_language_follows_the_message_until_held_in_the_slot():
     assert conversation_lang(tracker(texts=("请预筛患者 123",))) == "zh"
     assert conversation_lang(tracker(texts=("ECOG 0，没有腹水",))) == "zh"
-    assert conversation_lang(tracker(texts=("pre-screen patient 123", "他用过可瑞达"))) == "en"
+    assert conversation_lang(tracker(texts=("hello", "请预筛患者 123"))) == "zh"  # the request decides
     assert conversation_lang(tracker(texts=("pre-screen patient 123 (he had 可瑞达)",))) == "en"
     assert conversation_lang(tracker("en", texts=("请预筛患者 123",))) == "en"  # held: "English" said
     assert conversation_lang(tracker("zh", texts=("yes",))) == "zh"
@@ -140,3 +140,12 @@ def test_a_bare_reply_word_must_stand_alone():
     assert bare("是的，不可切除", "zh") == "yes"
     assert bare("无腹水", "zh") is None  # the word runs into a topic: an answer, not a bare reply
     assert bare("不可切除", "zh") is None
+
+
+def test_each_message_is_read_in_the_language_it_is_written_in():
+    """Texts follow the conversation's language; answers are read in the message's own."""
+    got = {(f.question_id, f.value) for f in extract("没有腹水", "en", None, "clinician", AS_OF)}
+    assert got == {("ascites", "none")}
+    got = {(f.question_id, f.value) for f in extract("no ascites, ECOG 0", "zh", None, "clinician", AS_OF)}
+    assert got == {("ascites", "none"), ("ecog_score", 0)}
+    assert bare("没有", "en") == "no" and bare("nope", "zh") == "no"
