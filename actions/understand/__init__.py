@@ -59,7 +59,7 @@ def extractor(lang: str) -> Extractor:
 def looks_like(intent: str, text: str, lang: str) -> bool:
     """Whether the message has the shape of the command the NLU took it for (a language
     without such a check trusts the NLU)."""
-    fn = getattr(_module(lang), "looks_like", None)
+    fn = getattr(_module(reading(text, lang)), "looks_like", None)
     return fn(intent, text) if fn else True
 
 

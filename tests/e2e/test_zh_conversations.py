@@ -246,8 +246,8 @@ def test_another_patient_in_chinese(chat_stack):
 
 def test_unknown_patient_in_chinese(chat_stack):
     c = talk_zh(chat_stack, "dr-jiang")
-    replies = c.send("请预筛患者 nobody-999")
-    assert replies[0]["text"] == "找不到患者 nobody-999。"
+    replies = c.send("请预筛患者 998877")
+    assert replies[0]["text"] == "找不到患者 998877。", c.dump()
 
 
 def test_patient_in_chinese_from_the_invite(chat_stack):

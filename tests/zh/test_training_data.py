@@ -56,8 +56,8 @@ def test_jieba_dictionary_lines_are_word_frequency_tag():
         assert word and freq.isdigit() and tag
 
 
-def test_candidate_config_segments_with_the_medical_dictionary():
-    config = yaml.safe_load((REPO / "config.zh-candidate.yml").read_text("utf-8"))
+def test_the_chat_config_segments_with_the_medical_dictionary():
+    config = yaml.safe_load((REPO / "config.yml").read_text("utf-8"))
     assert config["language"] == "zh"
     tokenizer = config["pipeline"][0]
     assert tokenizer["name"] == "JiebaTokenizer"
