@@ -27,7 +27,7 @@ from actions.screening import (
     Screening,
     caller_of,
 )
-from actions.understand_zh import language_switch
+from actions.understand_zh import detect_language, language_switch, terms_in
 from actions.vocab import find_phrases, vocab
 from fhir_ingest.errors import IngestError
 
@@ -78,10 +78,13 @@ class ActionExplainTerm(Action):
         words = {k: tuple(str(w).lower() for w in entry["words"]) for k, entry in g.items()}
         keys = [k for t in entity_values(tracker, "term") for _, k, _ in find_phrases(t, words)]
         keys += [k for _, k, _ in find_phrases(latest_text(tracker), words)]
+        lang = conversation_lang(tracker)
+        if detect_language(latest_text(tracker)) == "zh":
+            keys += terms_in(latest_text(tracker))  # Chinese words for the terms
         if not keys:
-            dispatcher.utter_message(text=say("lines.which_term", conversation_lang(tracker)))
+            dispatcher.utter_message(text=say("lines.which_term", lang))
             return []
-        dispatcher.utter_message(text="\n".join(render.explain(k) for k in dict.fromkeys(keys)))
+        dispatcher.utter_message(text="\n".join(render.explain(k, lang) for k in dict.fromkeys(keys)))
         return []
 
 

@@ -267,5 +267,7 @@ def why(qid: str | None, report: Report | None, screening: Screening | None, lan
     return text.strip()
 
 
-def explain(key: str) -> str:
+def explain(key: str, lang: str = "en") -> str:
+    if lang != "en":  # the catalogue's glossary (issue 12)
+        return say(f"glossary.{key}", lang)
     return " ".join(str(vocab().glossary[key]["text"]).split())

@@ -9,7 +9,7 @@ negations, the language of a message, and requests to switch language.
 from actions.understand_zh.extract import extract
 from actions.understand_zh.finding import Finding
 from actions.understand_zh.language import detect_language, language_switch
-from actions.understand_zh.lexicon import topics_in
+from actions.understand_zh.lexicon import terms_in, topics_in
 from actions.understand_zh.numbers import parse_number
 from actions.understand_zh.replies import bare
 from actions.understand_zh.timewords import TimeSpan, find_times, within
@@ -23,6 +23,7 @@ __all__ = [
     "find_times",
     "language_switch",
     "parse_number",
+    "terms_in",
     "topics_in",
     "within",
 ]

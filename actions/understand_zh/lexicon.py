@@ -129,3 +129,15 @@ def topics_in(text: str) -> list[str]:
                 found.append((start, lexicon().phrases[phrase].qid))
             start = t.find(phrase, end)
     return list(dict.fromkeys(qid for _, qid in sorted(found)))
+
+
+@lru_cache(maxsize=1)
+def _glossary() -> dict[str, list[str]]:
+    raw = yaml.safe_load(resources.files("actions.understand_zh").joinpath("lexicon.yaml").read_text("utf-8"))
+    return {k: _lower(v) for k, v in (raw.get("glossary") or {}).items()}
+
+
+def terms_in(text: str) -> list[str]:
+    """The glossary terms a Chinese message asks about ("ECOG 是什么？" -> ["ecog"])."""
+    t = text.lower()
+    return [key for key, words in _glossary().items() if any(w in t for w in words)]

@@ -182,6 +182,8 @@ def test_why_keeps_the_question_and_answers_in_chinese(chat_stack):
     assert question_why("ecog_score", "zh") in why[0]["text"], c.dump()
     assert "病历：" in why[0]["text"]  # the record's reason, in Chinese
     chinese(why)
+    term = c.send("ECOG 是什么？")
+    assert "ECOG 体能状态评分" in term[0]["text"], c.dump()
     c.current = pending  # the question is still pending: the next message answers it
     assert c.slots()["requested_slot"] == "ecog_score"
     c.answer("0分", 0)

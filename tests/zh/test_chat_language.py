@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parents[2]
 # English words a Chinese screen may carry: ids, trial and clinical abbreviations, references.
 ALLOWED = re.compile(
     r"icc-\d+|NCT\d+|ECOG|Child-Pugh|RECIST|PD-L?1|CTLA-4|HIV|TSH|ALT|AST|HBV|HCV|DNA|RNA|ULN|INR|"
-    r"cHCC-CCA|Gemox|mL/min|mmHg|mg|kg|Observation/[\w.-]+|Condition/[\w.-]+|MedicationAdministration/[\w.-]+|"
+    r"cHCC-CCA|Gemox|MRI|ICD|ICC|JS001|Cockcroft-Gault|mL/min|mmHg|mg|kg|Observation/[\w.-]+|Condition/[\w.-]+|MedicationAdministration/[\w.-]+|"
     r"[A-Z]\d{2}[A-Z]{2}\d{2}|[\w-]+/[\w.-]+-\d+[\w.-]*",
 )
 
@@ -149,3 +149,14 @@ def test_each_message_is_read_in_the_language_it_is_written_in():
     got = {(f.question_id, f.value) for f in extract("no ascites, ECOG 0", "zh", None, "clinician", AS_OF)}
     assert got == {("ascites", "none"), ("ecog_score", 0)}
     assert bare("没有", "en") == "no" and bare("nope", "zh") == "no"
+
+
+def test_terms_are_explained_in_chinese():
+    from actions.understand_zh import terms_in
+
+    assert terms_in("ECOG 是什么？") == ["ecog"]
+    assert terms_in("什么叫正常值上限") == ["uln"]
+    assert set(terms_in("肝功能分级和靶病灶是什么意思")) == {"child_pugh", "recist"}
+    for key in vocab().glossary:
+        said = render.explain(key, "zh")
+        assert not english_left(said), said
