@@ -26,7 +26,7 @@ from actions.common import (
     patient_id_in,
     screening_or_say,
 )
-from actions.language import conversation_lang, sentences
+from actions.language import claimed, conversation_lang, sentences
 from actions.messages import say
 from actions.records import as_of
 from actions.screening import (
@@ -56,7 +56,9 @@ class ActionStartScreening(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         caller = caller_of(tracker)
-        lang = conversation_lang(tracker)
+        # A screening starts in the invite's language when the channel passed one (a portal's
+        # new session); else the conversation's.
+        lang = claimed(tracker) or conversation_lang(tracker)
         if caller is None:
             dispatcher.utter_message(text=say("lines.no_caller", lang))
             return next_step(tracker, "wait")

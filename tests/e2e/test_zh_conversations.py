@@ -104,7 +104,7 @@ def chinese(replies: list[dict]) -> None:
 
 
 def test_clinician_eligible_after_answers_in_chinese(chat_stack):
-    c = talk_zh(chat_stack, "dr-zhou")
+    c = talk_zh(chat_stack, "zh-dr-zhou")
     opening = c.screen("icc-001", "请预筛患者 icc-001")
     chinese(opening)
     assert "36 项标准中病历已确定 21 项" in opening[0]["text"], opening[0]["text"]
@@ -119,7 +119,7 @@ def test_clinician_eligible_after_answers_in_chinese(chat_stack):
 
 
 def test_ruled_out_by_a_confirmed_answer_in_chinese(chat_stack):
-    c = talk_zh(chat_stack, "dr-qian")
+    c = talk_zh(chat_stack, "zh-dr-qian")
     c.screen("icc-007", "帮我筛查一下患者 icc-007")  # Karnofsky 90 only: ECOG must be asked
     c.answer("全部符合", "yes")
     assert c.current["question"] == "ecog_score", c.dump()
@@ -135,7 +135,7 @@ def test_ruled_out_by_a_confirmed_answer_in_chinese(chat_stack):
 
 
 def test_a_rule_out_denied_is_not_recorded(chat_stack):
-    c = talk_zh(chat_stack, "dr-sun")
+    c = talk_zh(chat_stack, "zh-dr-sun")
     c.screen("icc-007", "请预筛患者 icc-007")
     c.answer("全部符合", "yes")
     c.send("ECOG 2分")  # the oracle records nothing: the bot must not either until confirmed
@@ -146,7 +146,7 @@ def test_a_rule_out_denied_is_not_recorded(chat_stack):
 
 @pytest.fixture
 def checklist_conversation(chat_stack):
-    c = talk_zh(chat_stack, "dr-zheng")
+    c = talk_zh(chat_stack, "zh-dr-zheng")
     c.screen("icc-001", "请预筛患者 icc-001")
     for _ in range(6):
         if c.current and c.current["question"] == CHECKLIST:
@@ -173,7 +173,7 @@ def test_checklist_answered_at_once_in_chinese(checklist_conversation):
 
 
 def test_why_keeps_the_question_and_answers_in_chinese(chat_stack):
-    c = talk_zh(chat_stack, "dr-wu")
+    c = talk_zh(chat_stack, "zh-dr-wu")
     c.screen("icc-007", "请预筛患者 icc-007")
     c.answer("全部符合", "yes")
     assert c.current["question"] == "ecog_score"
@@ -191,7 +191,7 @@ def test_why_keeps_the_question_and_answers_in_chinese(chat_stack):
 
 
 def test_change_of_an_answer_in_chinese(chat_stack):
-    c = talk_zh(chat_stack, "dr-feng")
+    c = talk_zh(chat_stack, "zh-dr-feng")
     c.screen("icc-001", "请预筛患者 icc-001")
     answer_all_zh(c)
     assert c.slots()["verdict"] == "potentially_eligible"
@@ -206,7 +206,7 @@ def test_change_of_an_answer_in_chinese(chat_stack):
 
 
 def test_switch_of_language_mid_way(chat_stack):
-    c = talk(chat_stack, "dr-chen")  # starts in English
+    c = talk(chat_stack, "zh-dr-chen")  # starts in English
     opening = c.screen("icc-007", "pre-screen patient icc-007")
     assert "criteria settled from the record" in opening[0]["text"]
     c.answer("all apply", "yes")
@@ -232,7 +232,7 @@ def answer_all_english(c: Conversation) -> list[dict]:
 
 
 def test_another_patient_in_chinese(chat_stack):
-    c = talk_zh(chat_stack, "dr-he")
+    c = talk_zh(chat_stack, "zh-dr-he")
     c.screen("icc-007", "请预筛患者 icc-007")
     assert c.current
     replies = c.send("请筛查患者 icc-001")
@@ -247,14 +247,14 @@ def test_another_patient_in_chinese(chat_stack):
 
 
 def test_unknown_patient_in_chinese(chat_stack):
-    c = talk_zh(chat_stack, "dr-jiang")
+    c = talk_zh(chat_stack, "zh-dr-jiang")
     replies = c.send("请预筛患者 998877")
     assert replies[0]["text"] == "找不到患者 998877。", c.dump()
 
 
 def test_patient_in_chinese_from_the_invite(chat_stack):
-    c = talk(chat_stack, "icc-001", role="patient", patient="icc-001", lang="zh", metadata={"lang": "zh"})
-    c.pid = "icc-001"
+    c = talk(chat_stack, "icc-012", role="patient", patient="icc-012", lang="zh", metadata={"lang": "zh"})
+    c.pid = "icc-012"
     opening = c.send("start")  # the portal's first message; the invite said Chinese
     chinese(opening)
     assert "研究团队" in opening[0]["text"]
