@@ -302,3 +302,19 @@ def test_the_same_script_in_both_languages_gives_the_same_verdict(chat_stack, pi
     run_english(english, pid, messy=False)
     zh = talk_zh(chat_stack, f"polite-zh-{pid}")
     assert polite_zh(zh, pid) == english.slots()["verdict"], zh.dump()
+
+
+def test_language_switch_words_in_both_directions(chat_stack):
+    c = talk_zh(chat_stack, "zh-dr-lu")
+    c.screen("icc-007", "请预筛患者 icc-007")
+    for words, lang, said in (("用英文", "en", "I will continue in English."),
+                              ("说中文", "zh", "好的，接下来我用中文回复。"),
+                              ("English", "en", "I will continue in English."),
+                              ("中文", "zh", "好的，接下来我用中文回复。")):  # fmt: skip
+        c.lang = lang
+        replies = c.send(words)
+        assert replies[0]["text"] == said, c.dump()
+        assert c.slots()["language"] == lang
+        assert c.current and c.current["question"] == "tumour_checklist", c.dump()  # asked again
+    end = answer_all_zh(c)
+    assert verdict_line(end) and verdict_line(end).startswith("结论："), c.dump()
