@@ -44,10 +44,10 @@ def _cell(text: str) -> str:
 def _questions_for(trial: Trial, cid: str) -> list[str]:
     out = []
     for q in trial.questions:
-        if q.get("criterion") != cid:
+        if q.criterion != cid:  # questions are eligibility.trial.Question dataclasses
             continue
         for audience, label in AUDIENCES.items():
-            text = (q.get("text") or {}).get(audience)
+            text = q.text.get(audience)
             if text:
                 out.append(f"{label}: \u201c{text}\u201d")
     return out
