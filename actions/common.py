@@ -37,20 +37,24 @@ NOT_IDS = {
 TRIAL_ID = re.compile(r"^nct\d+$", re.IGNORECASE)
 ID_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-.]*[A-Za-z0-9]|[0-9]")
 ID_AFTER = re.compile(
-    r"\b(?:patient|pt|id|mrn|hospital id|hospital number|record|case|number|no\.|#)\s*(?:id|number|no\.?)?"
+    r"(?:\b(?:patient|pt|id|mrn|hospital id|hospital number|record|case|number|no\.|#)"
+    r"|患者|病人|住院号|病历号|病案号)"
+    r"\s*(?:id|number|no\.?)?"
     r"\s*[:#]?\s*([A-Za-z]{0,4}-?\d[A-Za-z0-9\-]*)",
     re.I,
 )
 # An explicit request to screen someone: naming an id inside an answer ("treated in 2019") is not.
 REQUEST_WORDS = re.compile(
     r"\b(screen|pre-?screen|check|switch|swap|change to|move on to|next (one|patient|pt)|another patient|"
-    r"look at|what about|how about|eligib\w*|qualif\w*|candidate|instead|start|referral|suitable|trial)\b",
+    r"look at|what about|how about|eligib\w*|qualif\w*|candidate|instead|start|referral|suitable|trial)\b"
+    # Chinese requests (no word boundaries in Chinese): 预筛 / 筛查 / 看看 / 换成 / 另一位 ...
+    r"|预筛|筛查|筛一下|看看|看一下|换成|换到|改为|另一位|下一位|能否入组|能不能入组|是否符合|入组",
     re.I,
 )
 # A number followed or preceded by these is a quantity or a date, not an id.
 QUANTITY_AFTER = re.compile(
     r"\s*(?:-\s*)?(?:years?|yrs?|yo\b|y/o|y\.o|kg|kgs|kilos?|lbs?|pounds?|mg|g/dl|cm|mm|%|cycles?|months?|weeks?|"
-    r"days?|m\b|f\b|male|female|x\b|times|doses?|/)",
+    r"days?|m\b|f\b|male|female|x\b|times|doses?|/|年|岁|公斤|千克|斤|个月|月|周|天|日|次|级|分|厘米|毫克|程)",
     re.I,
 )
 QUANTITY_BEFORE = re.compile(
@@ -132,16 +136,21 @@ async def loaded_screening(tracker: Tracker) -> Screening | None:
 
 
 async def screening_or_say(
-    dispatcher: CollectingDispatcher, tracker: Tracker, nothing: str = "No screening in progress."
+    dispatcher: CollectingDispatcher, tracker: Tracker, nothing: str = "lines.no_screening"
 ) -> Screening | None:
-    """The loaded screening, or None after telling the user why there is none to work on."""
+    """The loaded screening, or None after telling the user why there is none to work on
+    (`nothing`: the catalogue key of what to say then)."""
+    from actions.language import conversation_lang, sentences
+    from actions.messages import say
+
+    lang = conversation_lang(tracker)
     try:
         s = await loaded_screening(tracker)
     except IngestError as e:
         dispatcher.utter_message(text=failure_text(e, tracker.get_slot("patient_id"), audience_of(tracker)))
         return None
     if s is None:
-        dispatcher.utter_message(text=f"{nothing} {NAME_A_PATIENT}")
+        dispatcher.utter_message(text=sentences(lang, say(nothing, lang), say("lines.name_a_patient", lang)))
     return s
 
 

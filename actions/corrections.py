@@ -18,16 +18,20 @@ from actions.common import (
     next_step,
     screening_or_say,
 )
+from actions.language import conversation_lang, criterion_label
+from actions.messages import say
+from actions.messages import text as say_table
 from actions.records import as_of
+from actions.render_lang import value_shown
 from actions.screening import (
     CLOSED,
     FOCUS,
-    LANGUAGE,
     REPORT,
     VERDICT,
     Screening,
 )
 from actions.understand import extract
+from actions.understand_zh import topics_in
 from actions.vocab import CHECKLIST, find_phrases, vocab
 
 YES_WORD = re.compile(
@@ -35,6 +39,14 @@ YES_WORD = re.compile(
     r"\b(should be|to|is actually|actually) (yes|positive)\b",
     re.I,
 )
+
+
+def say_join(items: list[str], lang: str) -> str:
+    return str(say_table("render.list_sep", lang)).join(items)
+
+
+# "the history list" named in a change request ("修改病史清单的回答")
+CHECKLIST_WORDS = re.compile(r"病史清单|以上各项|那几项|清单")
 
 
 class ActionChangeAnswer(Action):
@@ -51,7 +63,15 @@ class ActionChangeAnswer(Action):
         if s is None:
             return next_step(tracker, "wait")
         v, text = vocab(), latest_text(tracker)
+        lang = conversation_lang(tracker)
         roots = self.topics(tracker, s, text)
+        if not roots and lang != "en":
+            roots = self.topics_named(s, text)
+        if not roots and lang != "en":
+            labels = say_table("answer_labels", lang)
+            answered = [labels.get(q, q) for q in sorted({v.root_of(a.question_id) for a in s.answers})]
+            dispatcher.utter_message(text=say("change.which", lang, answered=say_join(answered, lang)))
+            return next_step(tracker, "wait")
         if not roots:
             answered = sorted({v.root_of(a.question_id) for a in s.answers})
             listed = ", ".join(answered) if answered else "nothing yet"
@@ -73,6 +93,14 @@ class ActionChangeAnswer(Action):
             if root == CHECKLIST:
                 s.checklist = None
             changed.append(root)
+        if not changed and lang != "en":
+            crit = [v.question(r).criterion for r in roots if r != CHECKLIST]
+            dispatcher.utter_message(
+                text=say(
+                    "change.nothing", lang, topics=say_join([criterion_label(c, lang) for c in crit], lang)
+                )
+            )
+            return next_step(tracker, "wait")
         if not changed:
             report = s.report()
             crit = [v.question(r).criterion for r in roots if r != CHECKLIST]
@@ -84,7 +112,6 @@ class ActionChangeAnswer(Action):
             )
             return next_step(tracker, "wait")
         root = changed[0]
-        lang = str(tracker.get_slot(LANGUAGE) or "en")
         value = (
             self.new_value(root, text, s.audience, lang) if len(changed) == 1 and root != CHECKLIST else None
         )
@@ -93,15 +120,27 @@ class ActionChangeAnswer(Action):
             answer_log.withdrawn(tracker, s, [q for q in cleared if q != root])
             answer_log.saved(tracker, s, [root], kind="correction")
             events.append(SlotSet(root, value))
-            dispatcher.utter_message(text=f"Changed: {root} = {value}.")
+            if lang != "en":
+                label, shown = (
+                    say_table("answer_labels", lang).get(root, root),
+                    value_shown(root, value, lang),
+                )
+                dispatcher.utter_message(text=say("render.changed", lang, label=label, value=shown))
+            else:
+                dispatcher.utter_message(text=f"Changed: {root} = {value}.")
         else:
             answer_log.withdrawn(tracker, s, cleared)
             s.focus = root
             events.append(SlotSet(FOCUS, root))
-            dispatcher.utter_message(
-                text=f"Cleared your answer{'s' if len(changed) > 1 else ''} about "
-                f"{', '.join(changed)}; I will ask again."
-            )
+            if lang != "en":
+                labels = say_table("answer_labels", lang)
+                topics = say_join([labels.get(r, say("checklist_name", lang)) for r in changed], lang)
+                dispatcher.utter_message(text=say("change.cleared", lang, topics=topics))
+            else:
+                dispatcher.utter_message(
+                    text=f"Cleared your answer{'s' if len(changed) > 1 else ''} about "
+                    f"{', '.join(changed)}; I will ask again."
+                )
         events += s.answer_events()
         # The verdict may change either way: a new form run recomputes everything.
         events += [SlotSet(VERDICT, None), SlotSet(REPORT, None), SlotSet(CLOSED, False)]
@@ -135,6 +174,20 @@ class ActionChangeAnswer(Action):
                 root = v.root_of(k)
             if root not in roots:
                 roots.append(root)
+        return roots
+
+    def topics_named(self, s: Screening, text: str) -> list[str]:
+        """Questions a message in another language names ("修改关于结核的回答"): the roots of the
+        topics its extractor's lexicon finds, for questions this audience is asked."""
+        v = vocab()
+        roots: list[str] = []
+        for qid in topics_in(text):
+            if qid in v.questions and s.audience in v.question(qid).audience:
+                root = v.root_of(qid)
+                if root not in roots:
+                    roots.append(root)
+        if CHECKLIST_WORDS.search(text):
+            roots.append(CHECKLIST)
         return roots
 
     def new_value(self, qid: str, text: str, audience: str, lang: str) -> Any:

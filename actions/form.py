@@ -27,6 +27,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import answer_log, policy, render
 from actions.common import REQUEST_WORDS, bot_text, latest_intent, patient_id_in
+from actions.language import conversation_lang
 from actions.messages import say, text
 from actions.page_payload import page_payload
 from actions.records import as_of, failure_text
@@ -35,7 +36,6 @@ from actions.screening import (
     CONFIRMING,
     FOCUS,
     GROUPS,
-    LANGUAGE,
     LAST_QUESTION,
     LIVER,
     MISSES,
@@ -95,7 +95,7 @@ class Turn:
 
 
 def lang_of(tracker: Tracker) -> str:
-    return str(tracker.get_slot(LANGUAGE) or "en")
+    return conversation_lang(tracker)
 
 
 def question_payload(slot: str, items: list[str]) -> dict[str, Any]:

@@ -12,20 +12,22 @@ from rasa_sdk.types import DomainDict
 
 from actions import render
 from actions.common import (
-    NAME_A_PATIENT,
     entity_values,
     form_active,
     latest_text,
     loaded_screening,
     screening_or_say,
 )
+from actions.language import conversation_lang, sentences
 from actions.messages import say
 from actions.screening import (
     LANGUAGE,
     LAST_QUESTION,
     REQUESTED,
+    Screening,
     caller_of,
 )
+from actions.understand_zh import detect_language, language_switch, terms_in
 from actions.vocab import find_phrases, vocab
 from fhir_ingest.errors import IngestError
 
@@ -37,7 +39,7 @@ class ActionSummary(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        s = await screening_or_say(dispatcher, tracker, "Nothing screened yet.")
+        s = await screening_or_say(dispatcher, tracker, "lines.nothing_screened")
         if s is None:
             return []
         report = s.report()
@@ -61,7 +63,7 @@ class ActionExplainWhy(Action):
             report = s.report() if s else None
         except IngestError:
             pass  # the reason from the trial data is still worth giving
-        dispatcher.utter_message(text=render.why(qid, report, s))
+        dispatcher.utter_message(text=render.why(qid, report, s, conversation_lang(tracker)))
         return []
 
 
@@ -76,13 +78,13 @@ class ActionExplainTerm(Action):
         words = {k: tuple(str(w).lower() for w in entry["words"]) for k, entry in g.items()}
         keys = [k for t in entity_values(tracker, "term") for _, k, _ in find_phrases(t, words)]
         keys += [k for _, k, _ in find_phrases(latest_text(tracker), words)]
+        lang = conversation_lang(tracker)
+        if detect_language(latest_text(tracker)) == "zh":
+            keys += terms_in(latest_text(tracker))  # Chinese words for the terms
         if not keys:
-            dispatcher.utter_message(
-                text="I can explain ECOG, Child-Pugh, RECIST, ICC, PD-1/PD-L1 antibodies, "
-                "Cockcroft-Gault, ULN and the trial itself. Which one?"
-            )
+            dispatcher.utter_message(text=say("lines.which_term", lang))
             return []
-        dispatcher.utter_message(text="\n".join(render.explain(k) for k in dict.fromkeys(keys)))
+        dispatcher.utter_message(text="\n".join(render.explain(k, lang) for k in dict.fromkeys(keys)))
         return []
 
 
@@ -94,17 +96,12 @@ class ActionGreet(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         caller = caller_of(tracker)
+        lang = conversation_lang(tracker)
         if caller is not None and caller.role == "patient":
-            dispatcher.utter_message(
-                text="Hello. I can ask you a few questions for the NCT03951597 study team "
-                "(a trial for bile duct cancer in the liver). Say 'start' when you are "
-                "ready. The study team makes the final decision."
-            )
+            dispatcher.utter_message(text=say("lines.greet_patient", lang))
         else:
-            dispatcher.utter_message(
-                text="Hello. I pre-screen patients for trial NCT03951597 (Gemox + lenvatinib "
-                f"+ toripalimab in advanced ICC) from their record. {NAME_A_PATIENT}"
-            )
+            greet = sentences(lang, say("lines.greet_clinician", lang), say("lines.name_a_patient", lang))
+            dispatcher.utter_message(text=greet)
         return []
 
 
@@ -120,11 +117,7 @@ class ActionHelp(Action):
 
 
 def help_text(tracker: Tracker) -> str:
-    return (
-        "I pre-screen for NCT03951597 from the record and ask only what it cannot settle. You can say: "
-        "'pre-screen patient 123', 'why do you ask?', 'what is ECOG / Child-Pugh / RECIST?', "
-        "'change my answer about TB', 'summary so far', 'start over', 'screen another patient', 'stop'."
-    )
+    return say("lines.help", conversation_lang(tracker))
 
 
 class ActionOutOfScope(Action):
@@ -134,9 +127,10 @@ class ActionOutOfScope(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        text = "Sorry, that is outside what I can do. " + help_text(tracker)
+        lang = conversation_lang(tracker)
+        text = sentences(lang, say("lines.out_of_scope", lang), help_text(tracker))
         if form_active(tracker):
-            text = "Sorry, that is outside what I can do here; let's finish this question (or say 'stop')."
+            text = say("lines.out_of_scope_form", lang)
         dispatcher.utter_message(text=text)
         return []
 
@@ -151,6 +145,20 @@ class ActionSwitchLanguage(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         text = latest_text(tracker)
-        lang = "zh" if re.search(r"[\u4e00-\u9fff]|chinese|mandarin|zhongwen", text, re.I) else "en"
+        lang = language_switch(text) or (
+            "zh" if re.search(r"[\u4e00-\u9fff]|chinese|mandarin|zhongwen", text, re.I) else "en"
+        )
         dispatcher.utter_message(text=say("language_set", lang))
-        return [SlotSet(LANGUAGE, lang)]
+        events: list[EventType] = [SlotSet(LANGUAGE, lang)]
+        # A question pending is asked again in the new language (the form waits for its answer).
+        s = Screening.from_tracker(tracker) if form_active(tracker) else None
+        if s is not None and caller_of(tracker) is not None:
+            s.lang = lang
+            try:
+                await s.load()
+            except IngestError:
+                return events
+            from actions.form import Turn, ValidateScreeningForm
+
+            events += ValidateScreeningForm().ask(dispatcher, s, tracker, lang, Turn())
+        return events

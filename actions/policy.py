@@ -77,7 +77,13 @@ def restate(f: Finding | dict[str, Any], lang: str) -> str:
     entry = table.get(qid) or table["*"]
     line = entry.get(str(value)) or entry.get("*") or table["*"]["*"]
     shown = str(value).replace("_", " ").replace("grade 1 2", "grade 1-2").replace("grade 3 4", "grade 3-4")
-    return line.format(value=shown, label=vocab().label(vocab().question(qid).criterion))
+    label = vocab().label(vocab().question(qid).criterion)
+    if lang != "en":  # values and labels in the conversation's language (catalogue)
+        from actions.language import criterion_label
+        from actions.render_lang import value_shown
+
+        shown, label = value_shown(qid, value, lang), criterion_label(vocab().question(qid).criterion, lang)
+    return line.format(value=shown, label=label)
 
 
 def noted(findings: list[Finding], lang: str) -> str:
@@ -85,6 +91,13 @@ def noted(findings: list[Finding], lang: str) -> str:
     from actions.messages import text
 
     labels = text("answer_labels", lang)
+    if lang != "en":  # values in the conversation's language (catalogue)
+        from actions.render_lang import value_shown
+
+        return "；".join(
+            f"{labels.get(f.question_id, f.question_id)}：{value_shown(f.question_id, f.value, lang)}"
+            for f in findings
+        )
     return "; ".join(
         f"{labels.get(f.question_id, f.question_id)}: {str(f.value).replace('_', ' ')}" for f in findings
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from actions import render_lang
 from actions.messages import say, text
 from actions.screening import GROUPS, LIVER, TUMOUR, Screening
 from actions.vocab import CHECKLIST, Vocab, vocab
@@ -31,6 +32,8 @@ def verdict_line(report: Report) -> str:
 
 def opening(record_report: Report, screening: Screening, questions: int) -> str:
     """Two or three lines on what the record settled, before the first question."""
+    if screening.lang != "en":
+        return render_lang.opening(record_report, screening, questions, screening.lang)
     v = vocab()
     if screening.audience == "patient":
         if questions:
@@ -89,6 +92,8 @@ def answer_format(q: Question) -> str:
 
 def question(qid: str, screening: Screening, items: list[str] | None = None, lang: str = "en") -> str:
     """A question's text; a clinician's names the patient it is about."""
+    if lang != "en":
+        return render_lang.question(qid, screening, items, lang)
     v = vocab()
     who = screening.patient_id
     if qid == CHECKLIST:
@@ -164,6 +169,8 @@ def _unknown_lines(unknown: list[CriterionResult], screening: Screening, v: Voca
 def finish(report: Report, screening: Screening, remaining: int = 0, stopped: bool = False) -> str:
     """The end of a screening: the Verdict line, failures with evidence, unknowns and who can
     settle them, pending items; after a failure, the offer to go on or stop."""
+    if screening.lang != "en":
+        return render_lang.finish(report, screening, remaining, stopped, screening.lang)
     v = vocab()
     fails = [r for r in report.criteria if r.status == "fail"]
     unknown = [r for r in report.criteria if r.status == "unknown"]
@@ -208,6 +215,8 @@ def _finish_patient(report: Report, unknown: list[CriterionResult], remaining: i
 
 
 def summary(report: Report, screening: Screening, remaining: int, record_report: Report) -> str:
+    if screening.lang != "en":
+        return render_lang.summary(report, screening, remaining, record_report, screening.lang)
     v = vocab()
     if screening.audience == "patient":
         return (
@@ -232,7 +241,9 @@ def summary(report: Report, screening: Screening, remaining: int, record_report:
     return "\n".join(lines)
 
 
-def why(qid: str | None, report: Report | None, screening: Screening | None) -> str:
+def why(qid: str | None, report: Report | None, screening: Screening | None, lang: str = "en") -> str:
+    if lang != "en":
+        return render_lang.why(qid, report, screening, lang)
     v = vocab()
     if not qid:
         return (
@@ -256,5 +267,7 @@ def why(qid: str | None, report: Report | None, screening: Screening | None) -> 
     return text.strip()
 
 
-def explain(key: str) -> str:
+def explain(key: str, lang: str = "en") -> str:
+    if lang != "en":  # the catalogue's glossary (issue 12)
+        return say(f"glossary.{key}", lang)
     return " ".join(str(vocab().glossary[key]["text"]).split())

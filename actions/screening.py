@@ -13,6 +13,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
+from actions.language import conversation_lang
 from actions.records import RECORDS, report_for
 from actions.vocab import CHECKLIST, vocab
 from common.wire import METADATA_KEY
@@ -98,6 +99,7 @@ class Screening:
     focus: str | None = None
     record: PatientRecord | None = None
     one_by_one: frozenset[str] = frozenset()  # groups to ask item by item
+    lang: str = "en"  # the conversation's language (actions.language): the words, not the logic
     _reports: dict[tuple, Report] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -113,6 +115,7 @@ class Screening:
             checklist=_checklist_state(tracker.get_slot(CHECKLIST)),
             focus=tracker.get_slot(FOCUS),
             one_by_one=frozenset(g for g in GROUPS if tracker.get_slot(g) == "not_sure"),
+            lang=conversation_lang(tracker),
         )
 
     async def load(self, fresh: bool = False) -> Screening:

@@ -17,9 +17,6 @@ from rasa_sdk.types import DomainDict
 from actions import answer_log, policy, render
 from actions.common import (
     ID_AFTER,
-    NAME_A_PATIENT,
-    NO_CALLER,
-    OWN_RECORD_ONLY,
     REQUEST_WORDS,
     bot_text,
     deactivate_if_active,
@@ -29,6 +26,7 @@ from actions.common import (
     patient_id_in,
     screening_or_say,
 )
+from actions.language import claimed, conversation_lang, sentences
 from actions.messages import say
 from actions.page_payload import page_payload
 from actions.records import as_of, failure_text, loading_payload
@@ -59,14 +57,16 @@ class ActionStartScreening(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         caller = caller_of(tracker)
-        lang = str(tracker.get_slot(LANGUAGE) or "en")
+        # A screening starts in the invite's language when the channel passed one (a portal's
+        # new session); else the conversation's.
+        lang = claimed(tracker) or conversation_lang(tracker)
         if caller is None:
-            dispatcher.utter_message(text=NO_CALLER)
+            dispatcher.utter_message(text=say("lines.no_caller", lang))
             return next_step(tracker, "wait")
         pid = self.patient_wanted(tracker)
         if caller.role == "patient":
             if pid and pid != caller.patient:
-                dispatcher.utter_message(text=OWN_RECORD_ONLY)
+                dispatcher.utter_message(text=say("lines.own_record_only", lang))
                 return next_step(tracker, "wait")
             pid = caller.patient
         if not pid:
@@ -80,6 +80,7 @@ class ActionStartScreening(Action):
         return [
             *deactivate_if_active(tracker),
             *events,
+            SlotSet(LANGUAGE, lang),  # the conversation's language, held from its first screening
             *next_step(tracker, "ask" if s.plan(s.report()) else "finish"),
         ]
 
@@ -102,7 +103,7 @@ async def begin(
     """Load a patient's record and say what it settled; re-use the patient's stored answers
     (actions/answer_log.py); record what the opening message said. None (after saying so) when
     the record cannot be loaded: an unknown id gets one line."""
-    s = Screening(patient_id=pid, audience=role)
+    s = Screening(patient_id=pid, audience=role, lang=lang)
     try:
         await s.load(fresh=True)
     except PatientNotFound:
@@ -218,16 +219,15 @@ async def go_on(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Even
     s = await screening_or_say(dispatcher, tracker)
     if s is None:
         return next_step(tracker, "wait")
+    lang = s.lang
     s.go_on = True
     report = s.report()
     plan = s.plan(report)
     if not plan:
-        dispatcher.utter_message(text="There is nothing left to ask.")
+        dispatcher.utter_message(text=say("lines.nothing_left", lang))
         return [SlotSet(GO_ON, True), *next_step(tracker, "finish")]
     if report.verdict == "ineligible":
-        dispatcher.utter_message(
-            text="Going on with the remaining questions; they cannot change the verdict."
-        )
+        dispatcher.utter_message(text=say("lines.going_on", lang))
     return [SlotSet(GO_ON, True), SlotSet(CLOSED, False), *next_step(tracker, "ask")]
 
 
@@ -252,7 +252,7 @@ class ActionReplyOutsideForm(Action):
     ) -> list[EventType]:
         s = Screening.from_tracker(tracker)
         verdict = tracker.get_slot(VERDICT)
-        lang = str(tracker.get_slot(LANGUAGE) or "en")
+        lang = conversation_lang(tracker)
         answer = bare(latest_text(tracker), lang) or {"affirm": "yes", "deny": "no"}.get(
             latest_intent(tracker) or ""
         )
@@ -263,22 +263,19 @@ class ActionReplyOutsideForm(Action):
         if offered and answer in ("yes", "no"):
             if answer == "yes":
                 return await go_on(dispatcher, tracker)
-            dispatcher.utter_message(
-                text=f"Stopped. Screening of {s.patient_id}: Verdict: ineligible.\n" f"{NAME_A_PATIENT}"
+            verdict_line = say(
+                "render.verdict_line", lang, verdict=say("render.verdict_words.ineligible", lang)
             )
+            stopped = say("lines.stopped_ineligible", lang, patient=s.patient_id, verdict=verdict_line)
+            dispatcher.utter_message(text=f"{stopped}\n{say('lines.name_a_patient', lang)}")
             return [SlotSet(CLOSED, True), *next_step(tracker, "wait")]
         if s is None:
-            dispatcher.utter_message(text=f"No question is pending. {NAME_A_PATIENT}")
+            no_pending = sentences(lang, say("lines.no_pending", lang), say("lines.name_a_patient", lang))
+            dispatcher.utter_message(text=no_pending)
         elif verdict:
-            dispatcher.utter_message(
-                text=f"The screening of {s.patient_id} is complete. Name another patient, "
-                "or say 'summary so far', 'start over' or 'change my answer about ...'."
-            )
+            dispatcher.utter_message(text=say("lines.complete", lang, patient=s.patient_id))
         else:
-            dispatcher.utter_message(
-                text="No question is pending. Say 'go on' to continue the screening of "
-                f"{s.patient_id}, or 'summary so far'."
-            )
+            dispatcher.utter_message(text=say("lines.no_pending_go_on", lang, patient=s.patient_id))
         return next_step(tracker, "wait")
 
 
@@ -290,9 +287,12 @@ class ActionScreenAnother(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         caller = caller_of(tracker)
+        lang = conversation_lang(tracker)
         events = deactivate_if_active(tracker) + fresh_screening_events(None, None)
         if caller is not None and caller.role == "patient":
-            dispatcher.utter_message(text=f"{OWN_RECORD_ONLY} Say 'start' to begin again.")
+            dispatcher.utter_message(text=say("lines.own_record_restart", lang))
         else:
-            dispatcher.utter_message(text=f"Screening cleared. {NAME_A_PATIENT}")
+            dispatcher.utter_message(
+                text=sentences(lang, say("lines.cleared", lang), say("lines.name_a_patient", lang))
+            )
         return events

@@ -3,7 +3,7 @@
   prescreen batch [--fhir-base URL | --fhir-dir DIR] [--as-of DATE] --out FILE
                   [--patients FILE | --group ID] [--bulk [--since WHEN|last] [--bulk-dir DIR]]
                   [--workers N] [--rate R] [--retries N] [--resume [--retry-errors]] [--overwrite]
-                  [--summary PREFIX] [--no-progress] [-v]
+                  [--summary PREFIX] [--no-progress] [--lang en|zh] [-v]
 """
 
 from __future__ import annotations
@@ -74,6 +74,8 @@ def register(subparsers) -> None:
     p.add_argument("--write-back", action="store_true",
                    help="write each patient's ResearchSubject and Provenance to the FHIR server "
                    "(needs --fhir-base and write access)")
+    p.add_argument("--lang", choices=("en", "zh"), default="en",
+                   help="language of the CSV/HTML summaries: en (default) or zh (Simplified Chinese)")
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -130,7 +132,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         progress.close()
     finally:
         report_file.close()
-    write_summaries(out, csv_path, html_path, facts=_facts(state, result))
+    write_summaries(out, csv_path, html_path, facts=_facts(state, result), lang=args.lang)
     say_changes(worker.feed_queue(out, out.name), len(worker.with_answers),
                 lambda msg: print(f"prescreen batch: {msg}", file=sys.stderr))
     if worker.write_failures:

@@ -188,7 +188,12 @@ def render_html(summary: Summary, *, title: str, facts: list[tuple[str, str]]) -
     return "\n".join(parts)
 
 
-def write_summaries(out: Path, csv_path: Path, html_path: Path, *, facts: list[tuple[str, str]]) -> Summary:
+def write_summaries(out: Path, csv_path: Path, html_path: Path, *, facts: list[tuple[str, str]],
+                    lang: str = "en") -> Summary:
+    if lang == "zh":  # issue 12: the same summaries in Simplified Chinese
+        from .summary_zh import write_summaries_zh
+
+        return write_summaries_zh(out, csv_path, html_path, facts=facts)
     summary = summarise(out)
     facts = [*facts, ("as of", ", ".join(sorted(summary.as_of)) or "-"),
              ("rules version", ", ".join(sorted(summary.rules_versions)) or "-"),

@@ -6,9 +6,10 @@
 Without a source it starts our HAPI server (fhir_server/start.sh) on a free loopback port, loads
 the synthetic cohort, and stops it at the end. It prints:
   - NLU cross-validation (rasa test nlu --cross-validation): intent F1 and accuracy;
-  - on the held-out English set (tests/heldout/clinician_en.yml, never trained on): intent F1
-    (macro and weighted), entity F1 (patient_id, drug, number), and the answer extraction
-    stage's F1 over (question id, value) pairs given the pending question;
+  - on the held-out sets of each language (tests/heldout/clinician_en.yml and zh.yml, never
+    trained on): intent F1 (macro and weighted), entity F1 (patient_id, drug, number), and the
+    answer extraction stage's F1 over (question id, value) pairs given the pending question;
+  - the model's size, and with --train-time the time to train it from scratch;
   - bot questions per screening (median, re-asks included) for the polite script over the
     records that leave questions;
   - time to the first reply of a screening ("pre-screen patient X": FHIR load + rules + reply),
@@ -190,18 +191,43 @@ def questions_per_screening(stack: Stack) -> list[int]:
     return counts
 
 
+HELDOUT_SETS = {"en": "clinician_en.yml", "zh": "zh.yml"}  # tests/heldout, never trained on
+
+
 def heldout(model: Path) -> None:
-    items = heldout_eval.load()
-    parses = heldout_eval.parse(model, rasa_python(), [str(i["text"]) for i in items])
-    intents = heldout_eval.intent_f1([i["intent"] for i in items], [p["intent"] or "" for p in parses])
-    entities = heldout_eval.entity_f1(items, parses)
-    answers, _ = heldout_eval.answer_f1(items, date.fromisoformat(AS_OF))
-    print(
-        f"held-out English set ({len(items)} messages, never trained on): intent F1 {intents['macro']:.3f} "
-        f"macro, {intents['weighted']:.3f} weighted (accuracy {intents['accuracy']:.3f}); entity F1 "
-        f"{entities.f1:.3f} (P {entities.precision:.3f}, R {entities.recall:.3f}); answer extraction F1 "
-        f"{answers.f1:.3f} (P {answers.precision:.3f}, R {answers.recall:.3f}) over (question, value) pairs"
-    )
+    """Held-out intent / entity / answer-extraction F1 for each language the chat speaks."""
+    for lang, name in HELDOUT_SETS.items():
+        items = heldout_eval.load(name)
+        parses = heldout_eval.parse(model, rasa_python(), [str(i["text"]) for i in items])
+        gold = [i["intent"] for i in items]
+        pred = [("out_of_scope" if p["intent"] in (None, "nlu_fallback") else p["intent"]) for p in parses]
+        intents = heldout_eval.intent_f1(gold, pred)
+        entities = heldout_eval.entity_f1(items, parses)
+        answers, _ = heldout_eval.answer_f1(items, date.fromisoformat(AS_OF))
+        print(
+            f"held-out {lang} set ({name}, {len(items)} messages, never trained on): intent F1 "
+            f"{intents['macro']:.3f} macro, {intents['weighted']:.3f} weighted (accuracy "
+            f"{intents['accuracy']:.3f}); entity F1 {entities.f1:.3f} (P {entities.precision:.3f}, R "
+            f"{entities.recall:.3f}); answer extraction F1 {answers.f1:.3f} (P {answers.precision:.3f}, R "
+            f"{answers.recall:.3f}) over (question, value) pairs"
+        )
+
+
+def training_time() -> tuple[float, float]:
+    """Seconds to train the chat model from scratch (config.yml, English + Chinese data) and its
+    size in MB, in a scratch folder (the served model is left alone)."""
+    with tempfile.TemporaryDirectory() as out, tempfile.TemporaryDirectory() as cache:
+        t0 = time.perf_counter()
+        done = subprocess.run(
+            [str(rasa_python()), "-m", "rasa", "train", "--config", "config.yml", "--domain", "domain.yml",
+             "--data", "data/nlu", "data/nlu_zh", "data/rules.yml", "--out", out, "--fixed-model-name", "m"],
+            cwd=REPO, capture_output=True, text=True,
+            env=quiet_env({"RASA_CACHE_DIRECTORY": cache}),  # an empty cache: nothing reused
+        )  # fmt: skip
+        seconds = time.perf_counter() - t0
+        if done.returncode != 0:
+            raise SystemExit(f"rasa train failed:\n{done.stdout[-2000:]}")
+        return seconds, (Path(out) / "m.tar.gz").stat().st_size / 1e6
 
 
 def chat_latency(stack: Stack, conversations: int) -> dict:
@@ -244,6 +270,7 @@ def main() -> None:
     ap.add_argument("--folds", type=int, default=3)
     ap.add_argument("--skip-nlu", action="store_true")
     ap.add_argument("--skip-heldout", action="store_true")
+    ap.add_argument("--train-time", action="store_true", help="also time a training from scratch")
     args = ap.parse_args()
 
     os.environ.setdefault("PRESCREEN_STATE_DIR", tempfile.mkdtemp(prefix="prescreen-bench-state-"))
@@ -259,6 +286,11 @@ def main() -> None:
             f"({cv['seconds']:.0f} s)"
         )
 
+    print(f"model {model.name}: {model.stat().st_size / 1e6:.1f} MB")
+    if args.train_time:
+        seconds, mb = training_time()
+        print(f"training the chat model from scratch (config.yml, data/nlu + data/nlu_zh): {seconds:.0f} s, "
+              f"{mb:.1f} MB")  # fmt: skip
     if not args.skip_heldout:
         heldout(model)
 

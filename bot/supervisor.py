@@ -55,7 +55,16 @@ from bot.stores import (
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
 # Everything a trained model depends on; any change trains a new one.
-MODEL_INPUTS = ("config.yml", "domain.yml", "data/nlu", "data/rules.yml", "data/stories.yml")
+# data/nlu_zh: the Chinese examples (issue 12); data/jieba: the tokenizer's medical dictionary.
+MODEL_INPUTS = (
+    "config.yml",
+    "domain.yml",
+    "data/nlu",
+    "data/nlu_zh",
+    "data/jieba",
+    "data/rules.yml",
+    "data/stories.yml",
+)
 START_TIMEOUT = float(os.environ.get("PRESCREEN_START_TIMEOUT", "180"))
 # A part that exits is restarted, but not more than this many times in RESTART_WINDOW seconds.
 MAX_RESTARTS = 5
@@ -133,6 +142,7 @@ def ensure_model(log: Path | None = None, say=print) -> Path:
             "domain.yml",
             "--data",
             "data/nlu",
+            "data/nlu_zh",
             "data/rules.yml",
             "--out",
             tmp,

@@ -44,7 +44,7 @@ def _cell(text: str) -> str:
 def _questions_for(trial: Trial, cid: str) -> list[str]:
     out = []
     for q in trial.questions:
-        if q.criterion != cid:
+        if q.criterion != cid:  # questions are eligibility.trial.Question dataclasses
             continue
         for audience, label in AUDIENCES.items():
             text = q.text.get(audience)

@@ -35,6 +35,16 @@ LANGUAGES: dict[str, str] = {
 }
 
 
+def reading(text: str, lang: str) -> str:
+    """The language to read a message in: the one it is written in ("ECOG 0" in a Chinese
+    conversation is read as English, "没有" in an English one as Chinese), else the
+    conversation's. What the assistant says stays in the conversation's language."""
+    from actions.understand_zh.language import detect_language
+
+    written = detect_language(text)
+    return written if written in LANGUAGES else lang
+
+
 def _module(lang: str) -> Any:
     try:
         return importlib.import_module(LANGUAGES.get(lang, LANGUAGES["en"]))
@@ -49,13 +59,13 @@ def extractor(lang: str) -> Extractor:
 def looks_like(intent: str, text: str, lang: str) -> bool:
     """Whether the message has the shape of the command the NLU took it for (a language
     without such a check trusts the NLU)."""
-    fn = getattr(_module(lang), "looks_like", None)
+    fn = getattr(_module(reading(text, lang)), "looks_like", None)
     return fn(intent, text) if fn else True
 
 
 def bare(text: str, lang: str) -> str | None:
     """yes | no | not_sure when the message opens with a bare reply word ("no, ..."), else None."""
-    fn = getattr(_module(lang), "bare", None)
+    fn = getattr(_module(reading(text, lang)), "bare", None)
     return fn(text) if fn else None
 
 
@@ -64,4 +74,4 @@ def extract(text: str, lang: str, pending: str | None, audience: str, as_of: dat
     yes / no / number answers it), or None."""
     if not text or not text.strip():
         return []
-    return extractor(lang)(text, pending, audience, as_of)
+    return extractor(reading(text, lang))(text, pending, audience, as_of)

@@ -41,6 +41,7 @@ def test_rasa_data_validate():
         "domain.yml",
         "--data",
         "data/nlu",
+        "data/nlu_zh",
         "data/rules.yml",
         "--config",
         "config.yml",

@@ -14,6 +14,8 @@ from typing import Any
 
 import requests
 
+from actions.language import question_text
+from actions.messages import text as text_of
 from actions.screening import GROUPS
 from actions.vocab import CHECKLIST, vocab
 from bot.access.tokens import issue, patient_subject
@@ -41,6 +43,8 @@ class Conversation:
     go_on: bool = False
     transcript: list[str] = field(default_factory=list)
     confirmations: list[dict[str, Any]] = field(default_factory=list)  # rule-outs restated to us
+    lang: str = "en"  # the language the bot should be speaking (question wording is checked in it)
+    metadata: dict[str, Any] | None = None  # sent with every message (e.g. {"lang": "zh"}, a portal's)
 
     def __post_init__(self) -> None:
         if not self.token:
@@ -56,7 +60,7 @@ class Conversation:
     def send(self, text: str) -> list[dict]:
         r = requests.post(
             self.webhook,
-            json={"message": text},
+            json={"message": text, **({"metadata": self.metadata} if self.metadata else {})},
             timeout=60,
             headers={"Authorization": f"Bearer {self.token}"},
         )
@@ -123,16 +127,18 @@ class Conversation:
         qid = custom["question"]
         v = vocab()
         if qid == CHECKLIST:
+            items = text_of("checklist_items", self.lang) if self.lang != "en" else v.checklist_items
             for item in custom["items"]:
-                assert v.checklist_items[item] in text, f"checklist item {item} not shown"
+                assert items[item] in text, f"checklist item {item} not shown"
         elif qid in GROUPS:
             assert custom["items"] == list(GROUPS[qid])
         else:
             q = v.question(qid)
-            wording = q.wording(self.role)
-            assert wording in text, f"question {qid} does not carry its trial wording"
+            wording = question_text(qid, self.role, self.lang) or q.wording(self.role)
+            assert wording in text, f"question {qid} does not carry its trial wording ({self.lang})"
             if self.role == "clinician":
-                assert text.startswith(f"{self.pid}: ") or f"\n{self.pid}: " in text, "the patient is named"
+                named = f"{self.pid}：" if self.lang == "zh" else f"{self.pid}: "
+                assert text.startswith(named) or f"\n{named}" in text, "the patient is named"
         report = self.report()
         for criterion in custom["criteria"]:
             status = report.status(criterion)
@@ -167,4 +173,4 @@ def verdict_line(replies: list[dict]) -> str | None:
     texts = [m.get("text", "") for m in replies if m.get("text")]
     if not texts:
         return None
-    return next((line for line in texts[-1].splitlines() if line.startswith("Verdict: ")), None)
+    return next((line for line in texts[-1].splitlines() if line.startswith(("Verdict: ", "结论："))), None)
