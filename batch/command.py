@@ -123,10 +123,11 @@ def cmd_batch(args: argparse.Namespace) -> int:
         wanted = set(state.candidates)
         progress = Progress(len(state.candidates), enabled=not args.no_progress,
                             already=[v for p, v in done.items() if p in wanted])
-        # The screening log's worker: stored answers in (batch/rescreen.py). Without the log, the
-        # record-only job, which a folder screens in a pool of processes.
+        # The screening log's worker: stored answers in (batch/rescreen.py). When no candidate has
+        # a stored answer (or without the log), the record-only job, which a folder screens in a
+        # pool of processes; the log is fed from its lines all the same.
         worker = rescreen_worker(source, as_of, write_back=args.write_back, client=client)
-        job = worker if worker.store is not None else ScreenJob(source, as_of)
+        job = worker.job_for(state.candidates, ScreenJob(source, as_of))
         result = run(state.candidates, job, report_file,
                      done=done, workers=args.workers, progress=progress)
         progress.close()

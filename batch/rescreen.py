@@ -18,7 +18,7 @@ from screening_log import Store, StoreError, enabled, open_store, reusable
 from screening_log.queue import whom_to_ask
 
 from .outfile import read_lines
-from .runner import PatientOutcome, error_line, one_line, screen_one
+from .runner import PatientOutcome, ScreenJob, error_line, one_line, screen_one
 
 BATCH_SUBJECT = "batch"
 
@@ -64,6 +64,21 @@ class Rescreen:
             if self.writer is not None:
                 self.kept[patient_id] = (result, answers)
         return PatientOutcome(patient_id, report, issues=len(record.issues))
+
+    def job_for(self, candidates: list[str], record_only: ScreenJob) -> Callable[[str], PatientOutcome]:
+        """This worker, or the record-only job when it would screen the same: no log, or (without
+        write-back) a folder where no candidate has a stored answer, which processes screen faster."""
+        if self.store is None:
+            return record_only
+        if self.writer is not None or not record_only.parallel:
+            return self
+        try:
+            if any(self.store.answers(pid, self.trial.id) for pid in candidates):
+                return self
+        except StoreError:
+            return self
+        self.screened.update(candidates)  # every report line feeds the queue (errors are skipped)
+        return record_only
 
     def feed_queue(self, out: Path, label: str) -> list[tuple[str, str, str]]:
         """Record this run's reports in the log; returns (patient, before, now) for changed verdicts."""

@@ -281,3 +281,29 @@ def test_batch_since_rescreens_touched_patients_and_writes_back(
             a["who"].get("display", "").startswith("prescreen rules engine")
             for a in entry["resource"]["agent"]
         )
+
+
+def test_a_folder_batch_without_stored_answers_screens_in_processes_and_feeds_the_queue(sqlite_store):
+    from datetime import date as day
+
+    from batch.rescreen import Rescreen
+    from batch.runner import ScreenJob
+    from fhir_ingest.sources import DirSource
+
+    source = DirSource(REPO / "data" / "synthetic" / "bundles")
+    record_only = ScreenJob(source, day(2026, 11, 24))
+    worker = Rescreen(source, day(2026, 11, 24), sqlite_store)
+    assert worker.job_for(["icc-001", "icc-002"], record_only) is record_only
+    assert worker.screened == {"icc-001", "icc-002"}  # their lines still feed the queue
+    sqlite_store.add_answer(
+        trial="NCT03951597",
+        patient="icc-002",
+        question_id="unresectable",
+        criterion="unresectable",
+        value="yes",
+        by="clinician",
+        subject="dr-li",
+        channel="chat",
+    )
+    again = Rescreen(source, day(2026, 11, 24), sqlite_store)
+    assert again.job_for(["icc-001", "icc-002"], record_only) is again  # stored answers go in
