@@ -28,7 +28,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.access.tokens import Claims, InvalidToken, conversation_key, verify
-from common.wire import METADATA_KEY, requested_language
+from common.wire import METADATA_KEY, requested_channel, requested_language
 
 logger = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 2000
@@ -169,10 +169,14 @@ class PrescreenInput(InputChannel):
         hook = Blueprint("prescreen_webhook", __name__)
         _harden_app()
 
-        async def turn(claims: Claims, text: str, lang: str | None = None) -> list[dict[str, Any]]:
+        async def turn(
+            claims: Claims, text: str, lang: str | None = None, channel: str | None = None
+        ) -> list[dict[str, Any]]:
             metadata = {METADATA_KEY: {"sub": claims.sub, "role": claims.role, "patient": claims.patient}}
             if lang:  # the conversation's language asked for by the invite or the page (en | zh)
                 metadata[METADATA_KEY]["lang"] = lang
+            if channel:  # a front that names itself (the portal), for the answer log
+                metadata[METADATA_KEY]["channel"] = channel
             collector = WholeMessageCollector(claims.sub)
             await on_new_message(
                 UserMessage(
@@ -213,7 +217,7 @@ class PrescreenInput(InputChannel):
             # After "the record is loading", whatever the user sends is the nudge to go on:
             # no question was pending, so it is not an answer to anything.
             text = self.pending.take(key) or text
-            messages = await turn(claims, text, requested_language(body, claims))
+            messages = await turn(claims, text, requested_language(body, claims), requested_channel(body))
             if not messages:
                 logger.warning("a turn produced no reply (action server down?); turn reverted")
                 await _revert_turn(request.app.ctx.agent, key)

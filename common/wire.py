@@ -25,3 +25,14 @@ def requested_language(body: dict[str, Any], claims: Any) -> str | None:
     meta = body.get("metadata")
     lang = meta.get("lang") if isinstance(meta, dict) else None
     return str(lang) if lang in LANGUAGES else None
+
+
+CHANNELS = ("portal",)  # fronts that may name themselves; anything else is the plain chat
+
+
+def requested_channel(body: dict[str, Any]) -> str | None:
+    """`metadata.channel` of a message when it names a known front (the patient portal): a label
+    for the answer log, never a permission."""
+    meta = body.get("metadata")
+    channel = meta.get("channel") if isinstance(meta, dict) else None
+    return str(channel) if channel in CHANNELS else None

@@ -215,7 +215,9 @@ def create_app(cfg: WebConfig, name: str = "prescreen_web") -> Sanic:
     async def talk(session: Session, text: str) -> list[dict[str, Any]]:
         """One patient message to Rasa, under a token the front signs for this patient."""
         token = issue("patient", patient=session.patient, ttl_hours=cfg.patient_token_minutes / 60)
-        body = json.dumps({"message": text}).encode()
+        # The invite's language and the channel's name travel with the message (the chat holds
+        # the language from the first screening on; the answer log records the channel).
+        body = json.dumps({"message": text, "metadata": {"lang": session.lang, "channel": "portal"}}).encode()
         reply = await upstream.post(body, f"Bearer {token}")
         if reply.status != 200:
             logger.warning("upstream answered %s to a portal message", reply.status)

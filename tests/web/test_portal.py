@@ -253,6 +253,9 @@ def test_chinese_pages(web, visit):
     assert page.locator("#progress").inner_text().startswith("大约")
     assert page.get_by_role("button", name=zh["help_button"]).is_visible()
     asked = page.locator("#log .msg.bot").count()
+    # The invite's language reaches the chat: the questions themselves are in Chinese.
+    first = page.locator("#log .msg.bot").last.inner_text()
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in first), first
     page.get_by_role("button", name=zh["not_sure"]).click()
     wait_idle(page)
     assert page.locator("#log .msg.bot").count() > asked
