@@ -298,6 +298,98 @@ def create_app(cfg: WebConfig, name: str = "prescreen_web") -> Sanic:
             return response.json({"error": "not a clinician token"}, status=403)
         return response.json({"user": claims.sub})
 
+    # --- the coordinator's queue (issue 14) -------------------------------------------------
+    @app.get("/queue")
+    async def queue_page(request: Request) -> HTTPResponse:
+        return response.html(pages.queue(lang_of(request, "en")))
+
+    def study_team(request: Request) -> str | HTTPResponse:
+        """The token's subject when it is a clinician (study team) token, else the error reply."""
+        scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
+        try:
+            if scheme.lower() != "bearer":
+                raise InvalidToken("missing bearer token")
+            claims = verify(token.strip())
+        except InvalidToken:
+            return response.json({"error": "token not accepted"}, status=401)
+        if claims.role != "clinician":  # a patient never sees the queue
+            return response.json({"error": "not a study-team token"}, status=403)
+        return claims.sub
+
+    def queue_rows(request: Request, user: str, what: str) -> list:
+        from common.errors import UsageError
+        from common.options import parse_date
+        from eligibility import load_trial
+        from screening_log import enabled, open_store
+        from screening_log import queue as q
+
+        if not enabled():
+            raise SanicException("the screening log is off", status_code=503)
+        args = {k: request.args.get(k) for k in ("since", "until")}
+        try:
+            since, until = (parse_date(args[k], k) if args[k] else None for k in ("since", "until"))
+        except UsageError as e:
+            raise SanicException(str(e), status_code=400) from None
+        trial, store = load_trial(), open_store()
+        rows = q.entries(store, trial, since, until)
+        period = {k: v for k, v in args.items() if v}
+        if what == "export":  # patient data leaves the system: one event per patient named
+            for e in rows:
+                store.audit(
+                    subject=user,
+                    role="coordinator",
+                    action="export",
+                    channel="web",
+                    patient=e.patient,
+                    trial=trial.id,
+                    detail={"what": "queue csv", **period},
+                )
+        else:
+            store.audit(
+                subject=user,
+                role="coordinator",
+                action="queue_viewed",
+                channel="web",
+                trial=trial.id,
+                detail={"patients": len(rows), **period},
+            )
+        return rows
+
+    @app.get("/queue/api/entries")
+    async def queue_entries(request: Request) -> HTTPResponse:
+        user = study_team(request)
+        if not isinstance(user, str):
+            return user
+        rows = await asyncio.to_thread(queue_rows, request, user, "view")
+        entries = [
+            {
+                "patient": e.patient,
+                "state": e.state,
+                "screened_at": e.screening.finished_at.isoformat(timespec="minutes")
+                if e.screening.finished_at
+                else "",
+                "channel": e.screening.channel,
+                "failed": [{"id": f["id"], "reason": f.get("reason", "")} for f in e.screening.failed],
+                "missing": [{"id": m["id"], "ask": m.get("ask", "")} for m in e.screening.missing],
+            }
+            for e in rows
+        ]
+        return response.json({"user": user, "entries": entries})
+
+    @app.get("/queue/api/entries.csv")
+    async def queue_csv(request: Request) -> HTTPResponse:
+        from screening_log import queue as q
+
+        user = study_team(request)
+        if not isinstance(user, str):
+            return user
+        rows = await asyncio.to_thread(queue_rows, request, user, "export")
+        return response.text(
+            q.to_csv(rows),
+            content_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="prescreen-queue.csv"'},
+        )
+
     # --- the chat webhook, forwarded ------------------------------------------------------
     @app.get("/webhooks/prescreen/")
     async def webhook_health(request: Request) -> HTTPResponse:

@@ -155,3 +155,29 @@ def clinician(lang: str) -> str:
         '<ul id="criteria" class="criteria"></ul></section></div></main>'
     )
     return layout(s["title"], lang, body, script="clinician.js", data={"lang": lang, "s": s})
+
+
+def queue(lang: str) -> str:
+    """The coordinator's queue (issue 14): sign in with a study-team token; queue.js fills it."""
+    s = strings.queue(lang)
+    body = (
+        _header(s, lang, "/queue") + '<main id="main" class="queue">'
+        f'<section id="signin" class="card"><h1>{escape(s["signin_heading"])}</h1>'
+        f'<p>{escape(s["signin_help"])}</p>'
+        '<form id="signin-form" autocomplete="off">'
+        f'<label for="token">{escape(s["token_label"])}</label>'
+        '<input id="token" name="token" type="password" required>'
+        f'<button type="submit" class="primary">{escape(s["signin"])}</button></form>'
+        '<p id="signin-error" class="error" role="alert"></p></section>'
+        '<section id="workspace" hidden>'
+        f'<div class="bar"><h1>{escape(s["heading"])}</h1><span id="who" class="who"></span>'
+        f'<button type="button" id="signout" class="quiet">{escape(s["signout"])}</button></div>'
+        '<form id="filter" class="row" autocomplete="off">'
+        f'<label for="since">{escape(s["since"])}</label><input id="since" type="date">'
+        f'<label for="until">{escape(s["until"])}</label><input id="until" type="date">'
+        f'<button type="submit">{escape(s["show"])}</button>'
+        f'<button type="button" id="export">{escape(s["export"])}</button></form>'
+        '<p id="status" class="status" role="status"></p>'
+        '<div id="groups"></div></section></main>'
+    )
+    return layout(s["title"], lang, body, script="queue.js", data={"lang": lang, "s": s})

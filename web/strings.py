@@ -27,6 +27,10 @@ def portal(lang: str) -> dict[str, str]:
     return dict(catalogue(lang)["portal"])
 
 
+def queue(lang: str) -> dict[str, str]:
+    return dict(catalogue(lang)["queue"])
+
+
 def clinician(lang: str) -> dict[str, str]:
     return dict(catalogue(lang)["clinician"])
 
