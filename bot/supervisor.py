@@ -537,10 +537,9 @@ class Stack:
 
     # --- stopping --------------------------------------------------------------------------
     def stop(self) -> None:
-        # The front first (no new requests), then Rasa, then the actions and the stores.
-        order = sorted(
-            self.parts, key=lambda p: {"nginx": 0, "rasa": 1, "actions": 2}.get(p.name.split("-")[0], 3)
-        )
+        # The fronts first (no new requests), then Rasa, then the actions and the stores.
+        rank = {"web": 0, "nginx": 1, "rasa": 2, "actions": 3}
+        order = sorted(self.parts, key=lambda p: rank.get(p.name.split("-")[0], 4))
         for part in order:
             if part.alive():
                 part.proc.terminate()

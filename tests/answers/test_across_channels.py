@@ -37,6 +37,7 @@ PATIENT_SAYS = {  # question id -> what the patient types
     "ecog_activity": "yes I still do everything",
     "prior_checkpoint_inhibitor": "no, never had those",
     "tissue_available": "yes that's fine",
+    "tumour_checklist": "all apply",
 }
 CLINICIAN_SAYS = {
     "unresectable": "yes, unresectable",
@@ -55,6 +56,9 @@ CLINICIAN_SAYS = {
     "hiv": "neg",
     "immunosuppression": "no",
     "history_checklist": "none of these",
+    # The chat's grouped questions (issue 9): the tumour items together, ascites with encephalopathy.
+    "tumour_checklist": "all apply",
+    "liver_status": "no ascites and no encephalopathy",
 }
 
 
@@ -335,4 +339,3 @@ def test_restarting_every_process_loses_no_answer(stack, env_for, backend, fhir_
         assert second is not None
     finally:
         again.stop()
-        stack.procs = []  # already stopped; the fixture's stop() has nothing left to do
