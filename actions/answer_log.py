@@ -119,7 +119,9 @@ def saved(tracker: Tracker, screening: Any, qids: Iterable[str], kind: str = "an
                 by=caller.role,
                 subject=caller.subject,
                 channel=caller.channel,
-                words=words,
+                # The words that gave the value (a confirmed rule-out keeps the original words,
+                # not the "yes" that confirmed it), else the latest message.
+                words=(getattr(a, "words", None) or words),
                 kind=kind,
                 override=bool(a.override),
                 screening_id=sid,
