@@ -147,7 +147,8 @@ async def screening_or_say(
     try:
         s = await loaded_screening(tracker)
     except IngestError as e:
-        dispatcher.utter_message(text=failure_text(e, tracker.get_slot("patient_id"), audience_of(tracker)))
+        patient = tracker.get_slot("patient_id")
+        dispatcher.utter_message(text=failure_text(e, patient, audience_of(tracker), lang))
         return None
     if s is None:
         dispatcher.utter_message(text=sentences(lang, say(nothing, lang), say("lines.name_a_patient", lang)))

@@ -151,7 +151,7 @@ class ValidateScreeningForm(FormValidationAction):
             await s.load()
         except IngestError as e:
             # The HTTP status and a generic reason only, never the server's diagnostics.
-            dispatcher.utter_message(text=failure_text(e, s.patient_id, s.audience))
+            dispatcher.utter_message(text=failure_text(e, s.patient_id, s.audience, lang))
             return [SlotSet(REQUESTED, None)]
         turn = await self.take(dispatcher, s, tracker, lang)
         if turn.stepped_out or turn.done:

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from actions.messages import say
 from common.options import as_of_or_today
 from eligibility import Answer, Report, screen
 from fhir_ingest.configure import source_from_env
@@ -55,40 +56,46 @@ def as_of() -> date:
     return as_of_or_today(os.environ.get("PRESCREEN_AS_OF"))
 
 
-def source_description() -> str:
-    if os.environ.get("PRESCREEN_FHIR_DIR"):
-        return "the record folder"
-    return "the FHIR server"
+def source_description(lang: str = "en") -> str:
+    return say(
+        "failure.source_folder" if os.environ.get("PRESCREEN_FHIR_DIR") else "failure.source_server", lang
+    )
 
 
-def failure_text(error: Exception, patient_id: str | None = None, audience: str = "clinician") -> str:
+def failure_text(
+    error: Exception, patient_id: str | None = None, audience: str = "clinician", lang: str = "en"
+) -> str:
     """What a user is told when a record could not be loaded: the HTTP status and a generic
     reason, never the server's diagnostics (an OperationOutcome can hold names, MRNs, values).
-    A patient is told even less: no status, no server details."""
-    whose = f"The record of {patient_id}" if patient_id and audience == "clinician" else "The record"
-    if isinstance(error, RecordLoading):
-        return (
-            f"{whose} is still loading from {source_description()}; it is slow right now. "
-            "Send any message in a few seconds and I will continue from there."
-        )
-    if isinstance(error, PatientNotFound):
-        return f"{whose} was not found in {source_description()}."
-    if audience != "clinician":
-        return f"{whose} could not be loaded just now. Please try again later."
-    if isinstance(error, FhirAuthError):
-        reason = "the FHIR server refused our credentials"
-    elif isinstance(error, FhirUnreachable):
-        reason = "the FHIR server did not answer"
-    elif isinstance(error, FhirBadResponse):
-        reason = "the FHIR server's answer was unreadable"
-    elif isinstance(error, FhirError) and error.status is not None and error.status >= 500:
-        reason = "the FHIR server had an internal error"
-    elif isinstance(error, FhirError):
-        reason = "the FHIR server refused the request"
+    A patient is told even less: no status, no server details. In the conversation's language."""
+    if patient_id and audience == "clinician":
+        whose = say("failure.whose_patient", lang, patient=patient_id)
     else:
-        reason = "the records could not be read"
+        whose = say("failure.whose", lang)
+    source = source_description(lang)
+    if isinstance(error, RecordLoading):
+        return say("failure.loading", lang, whose=whose, source=source)
+    if isinstance(error, PatientNotFound):
+        return say("failure.not_found", lang, whose=whose, source=source)
+    if audience != "clinician":
+        return say("failure.later", lang, whose=whose)
+    if isinstance(error, FhirAuthError):
+        kind = "auth"
+    elif isinstance(error, FhirUnreachable):
+        kind = "unreachable"
+    elif isinstance(error, FhirBadResponse):
+        kind = "unreadable"
+    elif isinstance(error, FhirError) and error.status is not None and error.status >= 500:
+        kind = "internal"
+    elif isinstance(error, FhirError):
+        kind = "refused"
+    else:
+        kind = "other"
+    reason = say(f"failure.reason.{kind}", lang)
     status = getattr(error, "status", None)
-    return f"{whose} could not be loaded: {reason}" + (f" (HTTP {status})." if status else ".")
+    if status:
+        return say("failure.loaded_status", lang, whose=whose, reason=reason, status=status)
+    return say("failure.loaded", lang, whose=whose, reason=reason)
 
 
 class RecordCache:

@@ -110,7 +110,7 @@ async def begin(
         dispatcher.utter_message(text=say("cannot_find", lang, patient=pid))
         return None
     except IngestError as e:  # status and a generic reason only (actions/records.py)
-        dispatcher.utter_message(**bot_text(failure_text(e, pid, role), **loading_payload(e, pid)))
+        dispatcher.utter_message(**bot_text(failure_text(e, pid, role, lang), **loading_payload(e, pid)))
         return None
     stored = (
         answer_log.start(tracker, s) if tracker is not None and reuse_stored else answer_log.Started()

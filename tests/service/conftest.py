@@ -5,15 +5,11 @@ loopback ports with a private state directory."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
+from svc import AS_OF, COHORT, folder_config  # noqa: F401  (shared with the tests)
 
-from bot.supervisor import Stack, StackConfig, free_port
-
-REPO = Path(__file__).resolve().parents[2]
-COHORT = REPO / "data" / "synthetic" / "bundles"
-AS_OF = "2026-11-24"
+from bot.supervisor import Stack
 
 
 @pytest.fixture(scope="package")
@@ -28,18 +24,6 @@ def service_state(tmp_path_factory):
             os.environ.pop(k, None)
         else:
             os.environ[k] = v
-
-
-def folder_config(state: Path, **kw) -> StackConfig:
-    return StackConfig(
-        fhir_dir=str(COHORT),
-        as_of=AS_OF,
-        rasa_port=free_port(),
-        action_port=free_port(),
-        log_dir=state / "logs",
-        extra_env={"PRESCREEN_STATE_DIR": str(state)},
-        **kw,
-    )
 
 
 @pytest.fixture(scope="package")

@@ -7,8 +7,7 @@ import concurrent.futures as cf
 
 import pytest
 import requests
-from conftest import folder_config
-from svc import clinician, say, texts
+from svc import clinician, folder_config, say, texts
 
 from bot.supervisor import Stack
 from tests.support.services import Postgres, Redis

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import COHORT
+from svc import COHORT
 
 from bot.procs import PidFile, start_time
 from bot.supervisor import free_port
