@@ -33,11 +33,12 @@ def test_one_conversation_alternating_between_two_rasa_servers(replicated):
     one, two = (u + "/webhooks/prescreen/webhook" for u in stack.rasa_urls)
     token = clinician("dr-alternate")
     opening = texts(say(one, token, "pre-screen patient icc-001"))
-    assert "icc-001" in opening and "unresectable" in opening  # the first question
-    after = texts(say(two, token, "yes"))  # answered on the other server
+    assert "icc-001" in opening and "unresectable" in opening  # the first (grouped tumour) question
+    after = texts(say(two, token, "all apply"))  # answered on the other server
     assert "unresectable" not in after.split("\n")[-1]
     summary = texts(say(one, token, "summary so far"))
-    assert "icc-001" in summary and "1 from answers" in summary, summary
+    # The three tumour items recorded on server two are seen by server one.
+    assert "icc-001" in summary and "3 from answers" in summary, summary
     # two messages at once, one to each server: the lock store serialises them
     with cf.ThreadPoolExecutor(2) as pool:
         replies = list(pool.map(lambda u: say(u, token, "summary so far"), (one, two)))

@@ -63,7 +63,7 @@ def test_killed_serve_leaves_no_child(tmp_path, sig):
     state = tmp_path / "state"
     proc, port = _serve(state)
     children = _children(state, port)
-    assert set(children) == {"rasa", "actions", "nginx"}
+    assert set(children) == {"rasa", "actions", "nginx", "web"}  # the web front too
     proc.send_signal(sig)
     proc.wait(timeout=60)
     assert _gone(children) == [], "children still running after the supervisor died"

@@ -85,7 +85,8 @@ class Web:
     def slots(self, sender: str) -> dict:
         """What Rasa holds for a conversation (its HTTP API, enabled for tests only)."""
         r = requests.get(
-            f"{self.stack.rasa_url}/conversations/{sender}/tracker",
+            # Conversations are keyed role:subject (bot/access/tokens.conversation_key).
+            f"{self.stack.rasa_url}/conversations/patient:{sender}/tracker",
             params={"token": self.api_token},
             timeout=30,
         )
