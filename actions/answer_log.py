@@ -96,13 +96,16 @@ def start(tracker: Tracker, screening: Any) -> Started:
     return Started(text=text, events=events)
 
 
-def saved(tracker: Tracker, screening: Any, qids: Iterable[str], kind: str = "answer") -> None:
-    """Store the screening's current answers to these questions (as given in the latest message)."""
+def saved(
+    tracker: Tracker, screening: Any, qids: Iterable[str], kind: str = "answer", words: str | None = None
+) -> None:
+    """Store the screening's current answers to these questions, with the words that gave them:
+    the latest message, or `words` (a confirmed rule-out: the words it restated, not the "yes")."""
     caller = who(tracker)
     if caller is None:
         return
     trial, v = vocab().trial, vocab()
-    words = str((tracker.latest_message or {}).get("text") or "")[:500] or None
+    words = (words or str((tracker.latest_message or {}).get("text") or ""))[:500] or None
     try:
         store = open_store()
         sid = store.open_screening(caller.conversation, screening.patient_id, trial.id)
@@ -119,9 +122,7 @@ def saved(tracker: Tracker, screening: Any, qids: Iterable[str], kind: str = "an
                 by=caller.role,
                 subject=caller.subject,
                 channel=caller.channel,
-                # The words that gave the value (a confirmed rule-out keeps the original words,
-                # not the "yes" that confirmed it), else the latest message.
-                words=(getattr(a, "words", None) or words),
+                words=words,
                 kind=kind,
                 override=bool(a.override),
                 screening_id=sid,

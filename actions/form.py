@@ -229,7 +229,7 @@ class ValidateScreeningForm(FormValidationAction):
             if kind == "yes" and not [f for f in findings if f.question_id != confirming["question_id"]]:
                 held = Finding(confirming["question_id"], confirming["value"], confirming.get("words", ""))
                 policy.take(s, [held], {held.question_id}, confirmed=True)
-                answer_log.saved(tracker, s, [held.question_id])
+                answer_log.saved(tracker, s, [held.question_id], words=held.words or None)
                 return Turn(
                     [
                         *clear,
