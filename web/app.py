@@ -285,24 +285,6 @@ def create_app(cfg: WebConfig, name: str = "prescreen_web") -> Sanic:
     async def clinician_criteria(request: Request) -> HTTPResponse:
         return response.json(labels)
 
-    @app.get("/clinician/api/whoami")
-    async def whoami(request: Request) -> HTTPResponse:
-        scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
-        try:
-            if scheme.lower() != "bearer":
-                raise InvalidToken("missing bearer token")
-            claims = verify(token.strip())
-        except InvalidToken:
-            return response.json({"error": "token not accepted"}, status=401)
-        if claims.role != "clinician":
-            return response.json({"error": "not a clinician token"}, status=403)
-        return response.json({"user": claims.sub})
-
-    # --- the coordinator's queue (issue 14) -------------------------------------------------
-    @app.get("/queue")
-    async def queue_page(request: Request) -> HTTPResponse:
-        return response.html(pages.queue(lang_of(request, "en")))
-
     def study_team(request: Request) -> str | HTTPResponse:
         """The token's subject when it is a clinician (study team) token, else the error reply."""
         scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
@@ -313,8 +295,19 @@ def create_app(cfg: WebConfig, name: str = "prescreen_web") -> Sanic:
         except InvalidToken:
             return response.json({"error": "token not accepted"}, status=401)
         if claims.role != "clinician":  # a patient never sees the queue
-            return response.json({"error": "not a study-team token"}, status=403)
+            return response.json({"error": "not a clinician token"}, status=403)
         return claims.sub
+
+    @app.get("/clinician/api/whoami")
+    async def whoami(request: Request) -> HTTPResponse:
+        user = study_team(request)
+        return user if not isinstance(user, str) else response.json({"user": user})
+
+
+    # --- the coordinator's queue (issue 14) -------------------------------------------------
+    @app.get("/queue")
+    async def queue_page(request: Request) -> HTTPResponse:
+        return response.html(pages.queue(lang_of(request, "en")))
 
     def queue_rows(request: Request, user: str, what: str) -> list:
         from common.errors import UsageError
