@@ -38,7 +38,9 @@ def web(tmp_path_factory, fhir_base, fhir_token):
     stack.stop()
 
 
-@pytest.fixture(scope="session")
+# One browser a test module: Playwright's sync API keeps an event loop running while it is open,
+# and tests after the web ones (asyncio.run in the chat tests) need none running.
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 

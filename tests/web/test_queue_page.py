@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from webutil import CHROMIUM, CHROMIUM_ARGS, free_port
+from webutil import free_port
 
 from bot.access.tokens import issue
 from eligibility import screen
@@ -96,14 +96,12 @@ def test_the_queue_api_answers_only_the_study_team(front):
     assert any(e.action == "queue_viewed" for e in store.trail())
 
 
-def test_the_queue_page_in_a_browser(front):
-    from playwright.sync_api import sync_playwright
-
+def test_the_queue_page_in_a_browser(front, browser):
     url, secret, _ = front
     token = issue("clinician", user="coordinator-wu", secret=secret)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_context(viewport={"width": 360, "height": 780}).new_page()
+    context = browser.new_context(viewport={"width": 360, "height": 780})
+    try:
+        page = context.new_page()
         outside: list[str] = []
         page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(url) else None)
         page.goto(f"{url}/queue")
@@ -113,4 +111,5 @@ def test_the_queue_page_in_a_browser(front):
         assert page.locator('tr[data-patient="icc-003"]').count() == 1
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         assert not outside
-        browser.close()
+    finally:
+        context.close()
