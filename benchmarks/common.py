@@ -54,8 +54,8 @@ def start_hapi(bundles: Path = COHORT, run_dir: Path | None = None) -> Hapi:
             str(bundles),
             "--fhir-base",
             hapi.base,
-            "--token",
-            token,
+            # One argument: a token may begin with "-" (argparse would read it as an option).
+            f"--token={token}",
         ],
         check=True,
         stdout=subprocess.DEVNULL,

@@ -84,8 +84,8 @@ def fhir_server(tmp_path_factory, smart_client):
                 str(COHORT),
                 "--fhir-base",
                 base,
-                "--token",
-                token,
+                # One argument: a token may begin with "-" (argparse would read it as an option).
+                f"--token={token}",
             ],
             capture_output=True,
             text=True,
