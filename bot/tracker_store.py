@@ -1,91 +1,154 @@
 """Rasa's SQL tracker store with the current conversations kept in memory (runs inside Rasa).
 
-Rasa's SQLTrackerStore rebuilds a conversation from all its events on every message: in a
-profile of our turns (benchmarks/profile_turn.py) that was the largest cost left after the
-action-answer validation. This store keeps the tracker it rebuilt or saved last, and reuses it
-only while the database still holds exactly those events (a count and the last row id, one
-indexed query): events are only ever appended, and Rasa's lock store lets one server at a time
-work on a conversation, so a matching count means nothing changed elsewhere. Anything else
-(another replica wrote, a turn failed half-way, a new session) falls back to Rasa's own rebuild.
+Rasa's SQLTrackerStore rebuilds a conversation from all its events on every message, counts the
+stored events again on every save, and adds each new event as an ORM object; with SQLite it also
+opens and closes a connection per call (SQLAlchemy 1.4 pools no file connections), and closing
+the last connection to a WAL database checkpoints it. In a profile of our turns
+(benchmarks/profile_turn.py) those were the largest costs after the action-answer validation.
+
+This store:
+- keeps the tracker it rebuilt or saved last, and reuses it only while the database still ends
+  at the same event (the conversation's largest event id: one indexed query). Events are only
+  ever appended, and Rasa's lock store lets one server at a time work on a conversation, so an
+  unchanged last id means nothing changed elsewhere. Anything else (another replica wrote, a turn
+  failed half-way, a new session) falls back to Rasa's own rebuild and count;
+- saves the new events in one multi-row insert, with the same columns Rasa writes;
+- keeps a small pool of SQLite connections (WAL mode, synchronous=NORMAL: a killed process loses
+  nothing committed, and commits do not wait for a disk flush).
 
 Idle conversations leave memory after IDLE_SECONDS (the database keeps them), and at most
-MAX_CACHED stay. SQLite runs in WAL mode with synchronous=NORMAL: a killed process loses
-nothing committed, and commits no longer wait for a disk flush.
+MAX_CACHED stay.
 
 Configured by the endpoints file that bot/stores.py generates (its `type`).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import SessionStarted
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 logger = logging.getLogger(__name__)
 IDLE_SECONDS = 900.0
 MAX_CACHED = 2000
+SESSION_STARTED = SessionStarted.type_name
+SQLITE_POOL = 4  # Rasa calls the store from its event loop: a few connections are plenty
+
+
+@dataclass
+class Cached:
+    used: float
+    last_id: int | None  # the conversation's largest event id when this tracker matched the database
+    count: int  # events of the current session in the database (== len(tracker.events))
+    tracker: Any
 
 
 class CachedSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._cache: OrderedDict[str, tuple[float, tuple[int, int | None], Any]] = OrderedDict()
+        self._cache: OrderedDict[str, Cached] = OrderedDict()
         self._guard = threading.Lock()
         if self.engine.dialect.name == "sqlite":
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = sa.create_engine(
+                url,
+                poolclass=sa.pool.QueuePool,
+                pool_size=SQLITE_POOL,
+                max_overflow=SQLITE_POOL,
+                connect_args={"check_same_thread": False},
+            )
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             with self.engine.connect() as conn:  # the file's journal mode sticks; set it now
                 conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
-    def _stamp(self, sender_id: str) -> tuple[int, int | None]:
-        """(events of the current session, last event id) as the database has them now."""
-        with self.session_scope() as session:
-            count = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).count()
-            last = (
-                session.query(sa.func.max(self.SQLEvent.id))
-                .filter(self.SQLEvent.sender_id == sender_id)
-                .scalar()
-            )
-        return count, last
+    def _last_id(self, session: Any, sender_id: str) -> int | None:
+        return (
+            session.query(sa.func.max(self.SQLEvent.id)).filter(self.SQLEvent.sender_id == sender_id).scalar()
+        )
 
     def _expire(self, now: float) -> None:
         while self._cache:
-            key, (used, _, _) = next(iter(self._cache.items()))
-            if now - used < IDLE_SECONDS and len(self._cache) <= MAX_CACHED:
+            key, entry = next(iter(self._cache.items()))
+            if now - entry.used < IDLE_SECONDS and len(self._cache) <= MAX_CACHED:
                 break
             self._cache.pop(key)
 
-    async def retrieve(self, sender_id: str) -> Any:
-        stamp = self._stamp(sender_id)
+    def _fresh(self, sender_id: str, last_id: int | None) -> Cached | None:
+        """The cached entry when the database still ends where it did, and the tracker was not
+        changed since (a turn that failed before saving leaves extra events on it)."""
         now = time.monotonic()
         with self._guard:
             self._expire(now)
             hit = self._cache.get(sender_id)
-            if hit is not None and hit[1] == stamp and len(hit[2].events) == stamp[0]:
-                self._cache[sender_id] = (now, stamp, hit[2])
-                self._cache.move_to_end(sender_id)
-                return hit[2]
+            if hit is None or hit.last_id != last_id or len(hit.tracker.events) != hit.count:
+                return None
+            hit.used = now
+            self._cache.move_to_end(sender_id)
+            return hit
+
+    async def retrieve(self, sender_id: str) -> Any:
+        with self.session_scope() as session:
+            last_id = self._last_id(session, sender_id)
+        hit = self._fresh(sender_id, last_id)
+        if hit is not None:
+            return hit.tracker
         tracker = await super().retrieve(sender_id)
-        self._remember(sender_id, tracker, stamp)
+        if tracker is not None:
+            self._remember(sender_id, tracker, last_id, len(tracker.events))
         return tracker
 
     async def save(self, tracker: Any) -> None:
-        await super().save(tracker)
-        stamp = self._stamp(tracker.sender_id)
-        self._remember(tracker.sender_id, tracker, stamp)
-
-    def _remember(self, sender_id: str, tracker: Any, stamp: tuple[int, int | None]) -> None:
-        with self._guard:
-            # Only a tracker that is exactly the stored session can stand in for a rebuild.
-            if tracker is not None and len(tracker.events) == stamp[0]:
-                self._cache[sender_id] = (time.monotonic(), stamp, tracker)
-                self._cache.move_to_end(sender_id)
-            else:
+        await self.stream_events(tracker)
+        sender_id = tracker.sender_id
+        with self.session_scope() as session:
+            last_id = self._last_id(session, sender_id)
+            with self._guard:
+                hit = self._cache.get(sender_id)
+                known = hit.count if hit is not None and hit.last_id == last_id else None
+            if known is None:  # Rasa's own count of the current session's stored events
+                known = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).count()
+            rows = [self._row(sender_id, event) for event in list(tracker.events)[known:]]
+            if rows:
+                session.execute(self.SQLEvent.__table__.insert(), rows)
+                last_id = self._last_id(session, sender_id)
+            session.commit()
+        # A new session: the database's current session is now shorter than this tracker (which
+        # still holds the old one); the next retrieve rebuilds it as Rasa does.
+        new_session = any(row["type_name"] == SESSION_STARTED for row in rows)
+        if known + len(rows) == len(tracker.events) and not new_session:
+            self._remember(sender_id, tracker, last_id, len(tracker.events))
+        else:
+            with self._guard:
                 self._cache.pop(sender_id, None)
+        logger.debug("tracker stored")
+
+    @staticmethod
+    def _row(sender_id: str, event: Any) -> dict[str, Any]:
+        data = event.as_dict()
+        return {
+            "sender_id": sender_id,
+            "type_name": event.type_name,
+            "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            "action_name": data.get("name"),
+            "data": json.dumps(data),
+        }
+
+    def _remember(self, sender_id: str, tracker: Any, last_id: int | None, count: int) -> None:
+        with self._guard:
+            self._cache[sender_id] = Cached(time.monotonic(), last_id, count, tracker)
+            self._cache.move_to_end(sender_id)
 
     def cached_conversations(self) -> int:
         return len(self._cache)

@@ -1,8 +1,10 @@
 """Where the log lives and how to talk to it: SQLite (default) or PostgreSQL, one small interface.
 
-SQL is written once with `?` placeholders; PostgreSQL gets them as `%s`. Every operation opens
-its own connection and commits before returning: a process killed at any moment loses no
-committed answer, and a restarted database server is simply reconnected to.
+SQL is written once with `?` placeholders; PostgreSQL gets them as `%s`. Every operation is its
+own transaction, committed before returning: a process killed at any moment loses no committed
+answer. PostgreSQL operations open their own connection (a restarted server is simply
+reconnected to); SQLite keeps one connection a thread and process, because opening and closing
+one per operation (closing checkpoints the WAL file) was a per-turn cost of the chat.
 """
 
 from __future__ import annotations
@@ -67,6 +69,24 @@ class Database:
         else:
             raise StoreError(f"{DB_URL_ENV} must be sqlite:///PATH or postgresql://..., got {describe(url)}")
         self._lock = threading.Lock()
+        self._local = threading.local()
+
+    def _sqlite(self) -> sqlite3.Connection:
+        """This thread's connection (a new one after a fork: SQLite connections must not cross)."""
+        held = getattr(self._local, "sqlite", None)
+        if held is not None and held[0] == os.getpid():
+            return held[1]
+        try:
+            conn = sqlite3.connect(
+                str(self.path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+            )
+            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")  # a commit survives a power cut
+        except sqlite3.Error as e:
+            raise StoreError(f"cannot open the screening log {self.path}: {e}") from None
+        self._local.sqlite = (os.getpid(), conn)
+        return conn
 
     def _prepare_sqlite_file(self) -> None:
         assert self.path is not None
@@ -86,23 +106,21 @@ class Database:
     def connect(self) -> Iterator[Any]:
         """A connection in a transaction: committed on success, rolled back on error."""
         if self.kind == "sqlite":
+            conn = self._sqlite()
             try:
-                conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-            except sqlite3.Error as e:
-                raise StoreError(f"cannot open the screening log {self.path}: {e}") from None
-            try:
-                conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=FULL")  # a commit survives a power cut
                 conn.execute("BEGIN IMMEDIATE")
                 yield Conn(conn, "?")
                 conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
+            except BaseException as e:
+                try:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+                if isinstance(e, sqlite3.Error):  # a broken connection is not used again
+                    self._local.__dict__.pop("sqlite", None)
+                    conn.close()
                 raise
-            finally:
-                conn.close()
         else:
             import psycopg
 

@@ -37,3 +37,66 @@ def test_action_answers_are_still_validated():
         timeout=300,
     )
     assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-2000:]
+
+
+EQUIVALENCE = textwrap.dedent("""
+    import copy, jsonschema
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core import events as ev
+    from bot.rasa_channel import fast_response_check
+
+    schema = RemoteAction.action_response_format_spec()
+    full = jsonschema.validators.validator_for(schema)(schema)
+    fast = fast_response_check(schema)
+    samples = [
+        ev.UserUttered("hi", {"name": "greet", "confidence": 0.9}, [{"entity": "x", "value": "1"}]),
+        ev.BotUttered("hello", {"buttons": []}), ev.SlotSet("patient_id", "icc-001"),
+        ev.ActionExecuted("action_listen"), ev.ActiveLoop("screening_form"), ev.ActiveLoop(None),
+        ev.Restarted(), ev.SessionStarted(), ev.AllSlotsReset(), ev.ReminderScheduled("greet", None),
+        ev.ReminderCancelled(), ev.ConversationPaused(), ev.ConversationResumed(),
+        ev.FollowupAction("action_listen"), ev.UserUtteranceReverted(), ev.ActionReverted(),
+        ev.StoryExported(), ev.LoopInterrupted(True), ev.ActionExecutionRejected("a"),
+        ev.AgentUttered("x"), ev.EntitiesAdded([{"entity": "e", "value": "v"}]),
+        ev.DefinePrevUserUtteredFeaturization(False),
+    ]
+    valid = []
+    for e in samples:
+        try:
+            valid.append(e.as_dict())
+        except Exception:
+            pass
+    assert len(valid) >= 18, len(valid)
+    odd = [None, 1, 2.5, "x", [], {}, True, ["a"], {"a": 1}]
+    cases = [{"events": [d], "responses": [{"text": "t"}]} for d in valid]
+    for d in valid:
+        for key in list(d) + ["event", "timestamp", "metadata", "name", "value", "text"]:
+            for value in odd:
+                bad = copy.deepcopy(d)
+                bad[key] = value
+                cases.append({"events": [bad]})
+            gone = copy.deepcopy(d)
+            gone.pop(key, None)
+            cases.append({"events": [gone]})
+    cases += [{}, {"events": []}, {"events": None}, {"events": [1]}, {"events": [[]]},
+              {"responses": "x"}, {"responses": [{"text": "a"}, 2]}, [], "x", {"events": valid}]
+    agree = sum(fast(c) == full.is_valid(c) for c in cases)
+    assert agree == len(cases), [c for c in cases if fast(c) != full.is_valid(c)][:3]
+    n_valid = sum(full.is_valid(c) for c in cases)
+    assert 0 < n_valid < len(cases)
+    print("ok", len(cases), n_valid)
+""")
+
+
+def test_the_fast_check_decides_exactly_as_rasas_schema():
+    """Rasa's events, valid and mutated field by field: the per-event check and jsonschema over
+    the whole schema agree on every one."""
+    out = subprocess.run(
+        [str(rasa_python()), "-c", EQUIVALENCE],
+        cwd=ROOT,
+        env=quiet_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0 and "ok" in out.stdout, (out.stdout[-500:], out.stderr[-3000:])
+    print(out.stdout.strip())
