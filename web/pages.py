@@ -120,18 +120,26 @@ def portal_chat(lang: str) -> str:
     return layout(s["title"], lang, body, script="portal.js", data={"lang": lang, "s": s})
 
 
-def clinician(lang: str) -> str:
-    s = strings.clinician(lang)
-    body = (
-        _header(s, lang, "/clinician") + '<main id="main" class="clinician">'
-        f'<section id="signin" class="card" hidden><h1>{escape(s["signin_heading"])}</h1>'
-        f'<p>{escape(s["signin_help"])}</p>'
+def _signin(s: dict[str, str], hidden: bool) -> str:
+    """The study-team sign-in card, the same on the clinician page and the queue (hidden until
+    the page script knows there is no token)."""
+    return (
+        f'<section id="signin" class="card"{" hidden" if hidden else ""}>'
+        f'<h1>{escape(s["signin_heading"])}</h1><p>{escape(s["signin_help"])}</p>'
         '<form id="signin-form" autocomplete="off">'
         f'<label for="token">{escape(s["token_label"])}</label>'
         '<input id="token" name="token" type="password" required>'
         f'<button type="submit" class="primary">{escape(s["signin"])}</button></form>'
         '<p id="signin-error" class="error" role="alert"></p></section>'
-        '<div id="workspace" class="workspace" hidden>'
+    )
+
+
+def clinician(lang: str) -> str:
+    s = strings.clinician(lang)
+    body = (
+        _header(s, lang, "/clinician") + '<main id="main" class="clinician">'
+        + _signin(s, hidden=True)
+        + '<div id="workspace" class="workspace" hidden>'
         '<section class="chat" aria-labelledby="chat-h">'
         f'<div class="bar"><h1 id="chat-h">{escape(s["chat_heading"])}</h1>'
         f'<span id="who" class="who"></span><button type="button" id="signout" class="quiet">'
@@ -162,14 +170,8 @@ def queue(lang: str) -> str:
     s = strings.queue(lang)
     body = (
         _header(s, lang, "/queue") + '<main id="main" class="queue">'
-        f'<section id="signin" class="card"><h1>{escape(s["signin_heading"])}</h1>'
-        f'<p>{escape(s["signin_help"])}</p>'
-        '<form id="signin-form" autocomplete="off">'
-        f'<label for="token">{escape(s["token_label"])}</label>'
-        '<input id="token" name="token" type="password" required>'
-        f'<button type="submit" class="primary">{escape(s["signin"])}</button></form>'
-        '<p id="signin-error" class="error" role="alert"></p></section>'
-        '<section id="workspace" hidden>'
+        + _signin(s, hidden=False)
+        + '<section id="workspace" hidden>'
         f'<div class="bar"><h1>{escape(s["heading"])}</h1><span id="who" class="who"></span>'
         f'<button type="button" id="signout" class="quiet">{escape(s["signout"])}</button></div>'
         '<form id="filter" class="row" autocomplete="off">'
