@@ -326,26 +326,7 @@ def create_app(cfg: WebConfig, name: str = "prescreen_web") -> Sanic:
         trial, store = load_trial(), open_store()
         rows = q.entries(store, trial, since, until)
         period = {k: v for k, v in args.items() if v}
-        if what == "export":  # patient data leaves the system: one event per patient named
-            for e in rows:
-                store.audit(
-                    subject=user,
-                    role="coordinator",
-                    action="export",
-                    channel="web",
-                    patient=e.patient,
-                    trial=trial.id,
-                    detail={"what": "queue csv", **period},
-                )
-        else:
-            store.audit(
-                subject=user,
-                role="coordinator",
-                action="queue_viewed",
-                channel="web",
-                trial=trial.id,
-                detail={"patients": len(rows), **period},
-            )
+        q.record_look(store, trial, rows, user=user, channel="web", period=period, export=what == "export")
         return rows
 
     @app.get("/queue/api/entries")
