@@ -161,13 +161,7 @@ class Store:
 
     def answers(self, patient: str, trial: str) -> list[StoredAnswer]:
         """The patient's whole answer history for the trial, oldest first."""
-        with self.db.connect() as c:
-            rows = c.execute(
-                f"SELECT {_names(_ANSWER_COLUMNS)} FROM answers WHERE trial = ? AND patient = ? "
-                "ORDER BY at, id",
-                (trial, patient),
-            )
-        return [_load(StoredAnswer, _ANSWER_COLUMNS, r) for r in rows]
+        return self._select(StoredAnswer, "WHERE trial = ? AND patient = ? ORDER BY at, id", (trial, patient))
 
     # --- screenings ---------------------------------------------------------------------------
 
@@ -245,13 +239,8 @@ class Store:
             return _one_screening(c, screening_id)
 
     def screenings(self, patient: str, trial: str) -> list[Screening]:
-        with self.db.connect() as c:
-            rows = c.execute(
-                f"SELECT {_names(_SCREENING_COLUMNS)} FROM screenings WHERE patient = ? AND trial = ? "
-                "ORDER BY started_at, id",
-                (patient, trial),
-            )
-        return [_load(Screening, _SCREENING_COLUMNS, r) for r in rows]
+        clause = "WHERE patient = ? AND trial = ? ORDER BY started_at, id"
+        return self._select(Screening, clause, (patient, trial))
 
     def latest_verdicts(self, trial: str) -> dict[str, str]:
         """patient -> verdict of their latest finished screening."""
@@ -260,15 +249,10 @@ class Store:
     def queue(self, trial: str, since: date | None = None, until: date | None = None) -> list[QueueEntry]:
         """Each patient's latest finished screening (any channel), optionally finished between
         `since` and `until` (dates, both included)."""
-        with self.db.connect() as c:
-            rows = c.execute(
-                f"SELECT {_names(_SCREENING_COLUMNS)} FROM screenings "
-                "WHERE trial = ? AND finished_at IS NOT NULL ORDER BY patient, finished_at, id",
-                (trial,),
-            )
+        clause = "WHERE trial = ? AND finished_at IS NOT NULL ORDER BY patient, finished_at, id"
+        finished = self._select(Screening, clause, (trial,))
         latest: dict[str, Screening] = {}
-        for r in rows:
-            s = _load(Screening, _SCREENING_COLUMNS, r)
+        for s in finished:
             latest[s.patient] = s
         out = []
         for s in latest.values():
@@ -299,7 +283,6 @@ class Store:
 
     def trail(self, patient: str | None = None, since: date | None = None) -> list[AuditEvent]:
         """Audit events (of one patient, or all), oldest first."""
-        sql = f"SELECT {_names(_AUDIT_COLUMNS)} FROM audit"
         where, params = [], []
         if patient is not None:
             where.append("patient = ?")
@@ -307,11 +290,13 @@ class Store:
         if since is not None:
             where.append("at >= ?")
             params.append(since.isoformat())
-        if where:
-            sql += " WHERE " + " AND ".join(where)
+        clause = ("WHERE " + " AND ".join(where) + " " if where else "") + "ORDER BY at, id"
+        return self._select(AuditEvent, clause, params)
+
+    def _select(self, cls: type, clause: str, params: tuple | list) -> list:
+        """The rows of cls's table that `clause` (WHERE ... ORDER BY ...) picks, as cls."""
         with self.db.connect() as c:
-            rows = c.execute(sql + " ORDER BY at, id", params)
-        return [_load(AuditEvent, _AUDIT_COLUMNS, r) for r in rows]
+            return _select_in(c, cls, clause, params)
 
     def _audit(self, c, *, at: datetime | None = None, **what: Any) -> AuditEvent:
         """One audit event in the open transaction `c`; `what` holds the AuditEvent fields other
@@ -421,11 +406,24 @@ def _load(cls: type, columns: list[_Column], r: tuple) -> Any:
     return cls(**{col.attr: col.read(v) for col, v in zip(columns, r, strict=True)})
 
 
+_TABLES: dict[type, tuple[str, list[_Column]]] = {
+    StoredAnswer: ("answers", _ANSWER_COLUMNS),
+    Screening: ("screenings", _SCREENING_COLUMNS),
+    AuditEvent: ("audit", _AUDIT_COLUMNS),
+}
+
+
+def _select_in(c, cls: type, clause: str, params: tuple | list) -> list:
+    table, columns = _TABLES[cls]
+    rows = c.execute(f"SELECT {_names(columns)} FROM {table} {clause}", params)
+    return [_load(cls, columns, r) for r in rows]
+
+
 def _one_screening(c, screening_id: str) -> Screening:
-    rows = c.execute(f"SELECT {_names(_SCREENING_COLUMNS)} FROM screenings WHERE id = ?", (screening_id,))
-    if not rows:
+    found = _select_in(c, Screening, "WHERE id = ?", (screening_id,))
+    if not found:
         raise KeyError(screening_id)
-    return _load(Screening, _SCREENING_COLUMNS, rows[0])
+    return found[0]
 
 
 _OPEN: dict[str, Store] = {}
