@@ -10,6 +10,7 @@ import csv
 import html
 import io
 from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -90,24 +91,34 @@ def summarise(path: Path) -> Summary:
         shown = failed or [c for c in criteria if c.get("status") == "unknown"]
         s.rows.append(Row(patient_of(line), verdict, [str(c["id"]) for c in failed],
                           [f"{c['id']}: {c.get('reason', '')}" for c in shown], missing, ""))
-    order = {v: i for i, v in enumerate(VERDICTS)}
-    s.rows.sort(key=lambda r: (order.get(r.verdict, 9), r.patient))
+    sort_rows(s.rows)
     return s
+
+
+def sort_rows(rows: list[Row]) -> None:
+    """Verdicts in VERDICTS order, then patients by id (both languages list them alike)."""
+    order = {v: i for i, v in enumerate(VERDICTS)}
+    rows.sort(key=lambda r: (order.get(r.verdict, 9), r.patient))
 
 
 def _cell(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def write_csv(summary: Summary, path: Path) -> None:
+def write_table_csv(path: Path, columns: Sequence[str], cells: Iterable[Sequence[str]]) -> None:
+    """A CSV for spreadsheets: CRLF lines, formula-like cells defused, a UTF-8 BOM."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(CSV_COLUMNS)
-    for r in summary.rows:
-        w.writerow([_cell(x) for x in (r.patient, r.verdict, "; ".join(r.failed), " | ".join(r.reasons),
-                                       "; ".join(r.missing), r.error)])
+    w.writerow(columns)
+    for row in cells:
+        w.writerow([_cell(x) for x in row])
     # BOM: Excel then reads the file as UTF-8 (reasons hold µ, ≥ and Chinese drug names).
     atomic_write(path, b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8"))
+
+
+def write_csv(summary: Summary, path: Path) -> None:
+    write_table_csv(path, CSV_COLUMNS, ((r.patient, r.verdict, "; ".join(r.failed), " | ".join(r.reasons),
+                                         "; ".join(r.missing), r.error) for r in summary.rows))
 
 
 def write_html(summary: Summary, path: Path, *, title: str, facts: list[tuple[str, str]]) -> None:
@@ -123,14 +134,71 @@ def _bar(n: int, total: int) -> str:
     return f'<span class="bar" style="width:{pct:.1f}%"></span>'
 
 
-def render_html(summary: Summary, *, title: str, facts: list[tuple[str, str]]) -> str:
-    s = summary
+def _th(cols: Sequence[str], extra: str = "") -> str:
+    return "<tr>" + "".join(f"<th>{_e(c)}</th>" for c in cols) + extra + "</tr>"
+
+
+def _same(text: str) -> str:
+    return text
+
+
+@dataclass(frozen=True)
+class Words:
+    """What the HTML page says in one language. Headings, column heads and labels are text
+    (escaped when written); the two notes are HTML. `criterion`, `kind` and `verdict` name an
+    id, a criterion kind and a verdict; `joiner` joins the missing criteria of a patient."""
+
+    lang: str
+    font: str
+    verdicts_head: str
+    verdicts_cols: Sequence[str]
+    total: str
+    funnel_head: str
+    funnel_note: str
+    funnel_cols: Sequence[str]
+    screened: str
+    missing_head: str
+    missing_note: str
+    missing_cols: Sequence[str]
+    patients_head: str
+    patients_cols: Sequence[str]
+    criterion: Callable[[str], str] = _same
+    kind: Callable[[str], str] = _same
+    verdict: Callable[[str], str] = lambda v: VERDICT_WORDS.get(v, v)
+    joiner: str = ", "
+
+
+ENGLISH = Words(
+    lang="en",
+    font="14px/1.4 system-ui,sans-serif",
+    verdicts_head="Verdicts",
+    verdicts_cols=("verdict", "patients"),
+    total="total",
+    funnel_head="Attrition funnel",
+    funnel_note="Patients with a report, then each criterion in the trial's order removes those it is the "
+    "first to rule out. &ldquo;fail&rdquo; counts every patient that criterion fails, whichever came first.",
+    funnel_cols=("criterion", "kind", "removed", "fail", "remaining"),
+    screened="screened (reports)",
+    missing_head="Most often missing",
+    missing_note="Criteria the record could not settle: what to ask or repeat. &ldquo;not ruled out&rdquo; "
+    "counts only patients who are not ineligible, for whom asking can change the verdict.",
+    missing_cols=("criterion", "not ruled out", "all reports"),
+    patients_head="Patients",
+    patients_cols=("patient", "verdict", "reasons", "missing"),
+)
+
+
+def render_html(summary: Summary, *, title: str, facts: list[tuple[str, str]], words: Words = ENGLISH,
+                rows: list[Row] | None = None) -> str:
+    """The one-page summary: `words` gives the language, `rows` the per-patient rows in it
+    (default: the summary's own, in English)."""
+    s, w = summary, words
     total = sum(s.verdicts.values())
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
+        f'<html lang="{w.lang}"><head><meta charset="utf-8">',
         f"<title>{_e(title)}</title>",
-        "<style>body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}"
+        f"<style>body{{font:{w.font};margin:2em;color:#222}}"
         "table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;"
         "text-align:left;vertical-align:top}th{background:#f3f3f3}td.n{text-align:right}"
         ".bar{display:inline-block;height:.8em;background:#4a7fb5}.w{width:12em}"
@@ -138,52 +206,45 @@ def render_html(summary: Summary, *, title: str, facts: list[tuple[str, str]]) -
         ".error{color:#b35c00;font-weight:600}small{color:#666}</style></head><body>",
         f"<h1>{_e(title)}</h1>",
         "<table>" + "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in facts) + "</table>",
-        "<h2>Verdicts</h2><table><tr><th>verdict</th><th>patients</th><th class=w></th></tr>",
+        f"<h2>{_e(w.verdicts_head)}</h2><table>" + _th(w.verdicts_cols, "<th class=w></th>"),
     ]
     for v in VERDICTS:
         n = s.verdicts.get(v, 0)
-        parts.append(f'<tr><td class="{v}">{_e(VERDICT_WORDS[v])}</td><td class=n>{n}</td>'
+        parts.append(f'<tr><td class="{v}">{_e(w.verdict(v))}</td><td class=n>{n}</td>'
                      f"<td class=w>{_bar(n, total)}</td></tr>")
-    parts.append(f"<tr><th>total</th><td class=n>{total}</td><td></td></tr></table>")
+    parts.append(f"<tr><th>{_e(w.total)}</th><td class=n>{total}</td><td></td></tr></table>")
 
-    parts.append("<h2>Attrition funnel</h2><p><small>Patients with a report, then each criterion "
-                 "in the trial's order removes those it is the first to rule out. &ldquo;fail&rdquo; "
-                 "counts every patient that criterion fails, whichever came first.</small></p>"
-                 "<table><tr><th>criterion</th><th>kind</th><th>removed</th><th>fail</th>"
-                 "<th>remaining</th><th class=w></th></tr>")
+    parts.append(f"<h2>{_e(w.funnel_head)}</h2><p><small>{w.funnel_note}</small></p><table>"
+                 + _th(w.funnel_cols, "<th class=w></th>"))
     remaining = s.reports
-    parts.append(f"<tr><td>screened (reports)</td><td></td><td></td><td></td><td class=n>{remaining}</td>"
+    parts.append(f"<tr><td>{_e(w.screened)}</td><td></td><td></td><td></td><td class=n>{remaining}</td>"
                  f"<td class=w>{_bar(remaining, s.reports)}</td></tr>")
     for cid, kind in s.criteria:
         if not s.fails.get(cid):
             continue
         remaining -= s.removed.get(cid, 0)
-        parts.append(f"<tr><td>{_e(cid)}</td><td>{_e(kind)}</td><td class=n>{s.removed.get(cid, 0)}</td>"
-                     f"<td class=n>{s.fails[cid]}</td><td class=n>{remaining}</td>"
-                     f"<td class=w>{_bar(remaining, s.reports)}</td></tr>")
+        parts.append(f"<tr><td>{_e(w.criterion(cid))}</td><td>{_e(w.kind(kind))}</td>"
+                     f"<td class=n>{s.removed.get(cid, 0)}</td><td class=n>{s.fails[cid]}</td>"
+                     f"<td class=n>{remaining}</td><td class=w>{_bar(remaining, s.reports)}</td></tr>")
     parts.append("</table>")
 
-    parts.append("<h2>Most often missing</h2><p><small>Criteria the record could not settle: what to "
-                 "ask or repeat. &ldquo;not ruled out&rdquo; counts only patients who are not "
-                 "ineligible, for whom asking can change the verdict.</small></p>"
-                 "<table><tr><th>criterion</th><th>not ruled out</th><th>all reports</th></tr>")
+    parts.append(f"<h2>{_e(w.missing_head)}</h2><p><small>{w.missing_note}</small></p><table>"
+                 + _th(w.missing_cols))
+
     def most_open(kv: tuple[str, int]) -> tuple[int, int, str]:
         return (-s.missing_open.get(kv[0], 0), -kv[1], kv[0])
 
     for cid, n in sorted(s.missing_all.items(), key=most_open):
-        parts.append(f"<tr><td>{_e(cid)}</td><td class=n>{s.missing_open.get(cid, 0)}</td>"
+        parts.append(f"<tr><td>{_e(w.criterion(cid))}</td><td class=n>{s.missing_open.get(cid, 0)}</td>"
                      f"<td class=n>{n}</td></tr>")
     parts.append("</table>")
 
-    parts.append("<h2>Patients</h2><table><tr><th>patient</th><th>verdict</th><th>reasons</th>"
-                 "<th>missing</th></tr>")
-    for r in s.rows:
-        reasons = r.error if r.verdict == "error" else "<br>".join(_e(x) for x in r.reasons)
-        if r.verdict == "error":
-            reasons = _e(reasons)
+    parts.append(f"<h2>{_e(w.patients_head)}</h2><table>" + _th(w.patients_cols))
+    for r in s.rows if rows is None else rows:
+        reasons = _e(r.error) if r.verdict == "error" else "<br>".join(_e(x) for x in r.reasons)
         parts.append(f'<tr><td>{_e(r.patient)}</td><td class="{_e(r.verdict)}">'
-                     f"{_e(VERDICT_WORDS.get(r.verdict, r.verdict))}</td><td>{reasons}</td>"
-                     f"<td>{_e(', '.join(r.missing))}</td></tr>")
+                     f"{_e(w.verdict(r.verdict))}</td><td>{reasons}</td>"
+                     f"<td>{_e(w.joiner.join(r.missing))}</td></tr>")
     parts.append("</table></body></html>\n")
     return "\n".join(parts)
 

@@ -36,28 +36,28 @@ SCHEMA_VERSION = 3
 WHOLE = -1  # offset/length of a row that stands for a whole JSON file
 _MAX_BUNDLE_DEPTH = 3  # Bundles inside Bundles (a collection of documents), not deeper
 
+# Every table but meta, dirs and files names a file by its id and is looked up by one column
+# (its first); rows, meds and pending point at a stretch of that file.
+_STRETCH = "file INTEGER, offset INTEGER, length INTEGER"
+_LOOKUP_TABLES = {
+    "rows": f"patient TEXT, {_STRETCH}",
+    "meds": f"id TEXT, {_STRETCH}",
+    "urls": "url TEXT, type TEXT, rid TEXT, file INTEGER",
+    "pending": f"url TEXT, {_STRETCH}",
+    "issues": 'patient TEXT, file INTEGER, "where" TEXT, reference TEXT, message TEXT',
+}
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS dirs (path TEXT PRIMARY KEY, mtime_ns INTEGER);
 CREATE TABLE IF NOT EXISTS files (id INTEGER PRIMARY KEY, path TEXT UNIQUE, size INTEGER,
                                   mtime_ns INTEGER, patients INTEGER);
-CREATE TABLE IF NOT EXISTS rows (patient TEXT, file INTEGER, offset INTEGER, length INTEGER);
-CREATE INDEX IF NOT EXISTS rows_patient ON rows(patient);
-CREATE INDEX IF NOT EXISTS rows_file ON rows(file);
-CREATE TABLE IF NOT EXISTS meds (id TEXT, file INTEGER, offset INTEGER, length INTEGER);
-CREATE INDEX IF NOT EXISTS meds_id ON meds(id);
-CREATE INDEX IF NOT EXISTS meds_file ON meds(file);
-CREATE TABLE IF NOT EXISTS urls (url TEXT, type TEXT, rid TEXT, file INTEGER);
-CREATE INDEX IF NOT EXISTS urls_url ON urls(url);
-CREATE INDEX IF NOT EXISTS urls_file ON urls(file);
-CREATE TABLE IF NOT EXISTS pending (url TEXT, file INTEGER, offset INTEGER, length INTEGER);
-CREATE INDEX IF NOT EXISTS pending_url ON pending(url);
-CREATE INDEX IF NOT EXISTS pending_file ON pending(file);
-CREATE TABLE IF NOT EXISTS issues (patient TEXT, file INTEGER, "where" TEXT, reference TEXT,
-                                   message TEXT);
-CREATE INDEX IF NOT EXISTS issues_patient ON issues(patient);
-CREATE INDEX IF NOT EXISTS issues_file ON issues(file);
-"""
+""" + "".join(
+    f"CREATE TABLE IF NOT EXISTS {table} ({columns});\n"
+    f"CREATE INDEX IF NOT EXISTS {table}_{key} ON {table}({key});\n"
+    f"CREATE INDEX IF NOT EXISTS {table}_file ON {table}(file);\n"
+    for table, columns in _LOOKUP_TABLES.items()
+    for key in [columns.split()[0]]
+)
 
 
 @dataclass(frozen=True)

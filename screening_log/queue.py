@@ -41,6 +41,28 @@ def entries(
     return sorted(rows, key=lambda e: (rank.get(e.state, 9), e.patient))
 
 
+def record_look(
+    store: Store,
+    trial: Trial,
+    rows: list[QueueEntry],
+    *,
+    user: str,
+    channel: str,
+    period: dict[str, str],
+    export: bool,
+) -> None:
+    """Record in the trail that a coordinator (`user`, via `channel`: "cli" or "web") looked at
+    the queue. An export takes patient data out of the system, so it records one event per
+    patient it names; a view records how many it listed. `period` is the since/until filter as
+    the coordinator wrote it."""
+    who = {"subject": user, "role": "coordinator", "channel": channel, "trial": trial.id}
+    if export:
+        for e in rows:
+            store.audit(action="export", patient=e.patient, detail={"what": "queue csv", **period}, **who)
+    else:
+        store.audit(action="queue_viewed", detail={"patients": len(rows), **period}, **who)
+
+
 def text(rows: list[QueueEntry]) -> str:
     if not rows:
         return "The queue is empty (no finished screening in that period).\n"

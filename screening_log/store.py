@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -142,42 +143,12 @@ class Store:
         if kind not in ANSWER_KINDS:
             raise ValueError(f"unknown answer kind {kind!r}")
         row = StoredAnswer(
-            id=new_id(),
-            trial=trial,
-            patient=patient,
-            question_id=question_id,
-            criterion=criterion,
-            value=None if kind == "withdrawn" else value,
-            kind=kind,
-            by=by,
-            subject=subject,
-            channel=channel,
-            words=words,
-            at=parse_stamp(stamp(at)),
-            screening_id=screening_id,
-            override=override,
-        )
+            id=new_id(), trial=trial, patient=patient, question_id=question_id, criterion=criterion,
+            value=None if kind == "withdrawn" else value, kind=kind, by=by, subject=subject, channel=channel,
+            words=words, at=parse_stamp(stamp(at)), screening_id=screening_id, override=override,
+        )  # fmt: skip
         with self.db.connect() as c:
-            c.execute(
-                "INSERT INTO answers (id, trial, patient, question_id, criterion, value, kind, by_role, "
-                "subject, channel, words, at, screening_id, override) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    row.id,
-                    trial,
-                    patient,
-                    question_id,
-                    criterion,
-                    None if row.value is None else json.dumps(row.value, ensure_ascii=False),
-                    kind,
-                    by,
-                    subject,
-                    channel,
-                    words,
-                    stamp(row.at),
-                    screening_id,
-                    int(override),
-                ),
-            )
+            _insert(c, "answers", _ANSWER_COLUMNS, row)
             # What changed, by whom: the question and what the person answered (their words stay
             # in the answers table only).
             detail = {"question": question_id, "criterion": criterion}
@@ -185,47 +156,12 @@ class Store:
                 detail["answer"] = row.value
             if screening_id:
                 detail["screening"] = screening_id
-            self._audit(
-                c,
-                subject=subject,
-                role=by,
-                patient=patient,
-                trial=trial,
-                action=kind,
-                channel=channel,
-                detail=detail,
-                at=row.at,
-            )
+            self._audit(c, at=row.at, action=kind, detail=detail, **_who(row))
         return row
 
     def answers(self, patient: str, trial: str) -> list[StoredAnswer]:
         """The patient's whole answer history for the trial, oldest first."""
-        with self.db.connect() as c:
-            rows = c.execute(
-                "SELECT id, trial, patient, question_id, criterion, value, kind, by_role, subject, channel, "
-                "words, at, screening_id, override FROM answers WHERE trial = ? AND patient = ? "
-                "ORDER BY at, id",
-                (trial, patient),
-            )
-        return [
-            StoredAnswer(
-                id=r[0],
-                trial=r[1],
-                patient=r[2],
-                question_id=r[3],
-                criterion=r[4],
-                value=None if r[5] is None else json.loads(r[5]),
-                kind=r[6],
-                by=r[7],
-                subject=r[8],
-                channel=r[9],
-                words=r[10],
-                at=parse_stamp(r[11]),
-                screening_id=r[12],
-                override=bool(r[13]),
-            )
-            for r in rows
-        ]
+        return self._select(StoredAnswer, "WHERE trial = ? AND patient = ? ORDER BY at, id", (trial, patient))
 
     # --- screenings ---------------------------------------------------------------------------
 
@@ -242,37 +178,16 @@ class Store:
         reused: list[str] | None = None,
         at: datetime | None = None,
     ) -> str:
-        sid = new_id()
-        when = stamp(at)
+        s = Screening(
+            id=new_id(), trial=trial, patient=patient, conversation=conversation, by=by, subject=subject,
+            channel=channel, as_of=as_of, started_at=parse_stamp(stamp(at)), finished_at=None, verdict=None,
+            reused=reused or [],
+        )  # fmt: skip
         with self.db.connect() as c:
-            c.execute(
-                "INSERT INTO screenings (id, trial, patient, conversation, by_role, subject, channel, as_of, "
-                "started_at, reused) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (
-                    sid,
-                    trial,
-                    patient,
-                    conversation,
-                    by,
-                    subject,
-                    channel,
-                    as_of,
-                    when,
-                    json.dumps(reused or []),
-                ),
-            )
-            self._audit(
-                c,
-                subject=subject,
-                role=by,
-                patient=patient,
-                trial=trial,
-                action="screening_started",
-                channel=channel,
-                detail={"screening": sid, "reused_answers": len(reused or [])},
-                at=parse_stamp(when),
-            )
-        return sid
+            _insert(c, "screenings", _STARTED_COLUMNS, s)
+            detail = {"screening": s.id, "reused_answers": len(s.reused)}
+            self._audit(c, at=s.started_at, action="screening_started", detail=detail, **_who(s))
+        return s.id
 
     def open_screening(self, conversation: str, patient: str, trial: str) -> str | None:
         """The latest screening of this patient started in this conversation, if any."""
@@ -296,47 +211,23 @@ class Store:
             if r.get("status") == "fail"
         ]
         missing = [{"id": cid, "ask": ask.get(cid, "")} for cid in report.get("missing", [])]
-        when = stamp(at)
         with self.db.connect() as c:
-            rows = c.execute(
-                "SELECT subject, by_role, patient, trial, channel, finished_at FROM screenings "
-                "WHERE id = ?",
-                (screening_id,),
-            )
-            if not rows:
-                raise KeyError(screening_id)
-            subject, role, patient, trial, channel, before = rows[0]
-            c.execute(
-                "UPDATE screenings SET finished_at = ?, verdict = ?, failed = ?, missing = ?, as_of = ?, "
-                "rules_version = ?, input_hash = ? WHERE id = ?",
-                (
-                    when,
-                    report.get("verdict"),
-                    json.dumps(failed, ensure_ascii=False),
-                    json.dumps(missing),
-                    report.get("as_of"),
-                    report.get("rules_version"),
-                    report.get("input_hash"),
-                    screening_id,
-                ),
-            )
+            before = _one_screening(c, screening_id)
+            after = replace(
+                before, finished_at=parse_stamp(stamp(at)), verdict=report.get("verdict"), failed=failed,
+                missing=missing, as_of=report.get("as_of"), rules_version=report.get("rules_version"),
+                input_hash=report.get("input_hash"),
+            )  # fmt: skip
+            _update(c, "screenings", _FINISHED_COLUMNS, after)
             # Criterion ids and the verdict only: the reasons quote record values.
-            self._audit(
-                c,
-                subject=subject,
-                role=role,
-                patient=patient,
-                trial=trial,
-                action="screening_finished" if before is None else "screening_updated",
-                channel=channel,
-                detail={
-                    "screening": screening_id,
-                    "verdict": report.get("verdict"),
-                    "failed": [f["id"] for f in failed],
-                    "missing": [m["id"] for m in missing],
-                },
-                at=parse_stamp(when),
-            )
+            detail = {
+                "screening": screening_id,
+                "verdict": after.verdict,
+                "failed": [f["id"] for f in failed],
+                "missing": [m["id"] for m in missing],
+            }
+            action = "screening_finished" if before.finished_at is None else "screening_updated"
+            self._audit(c, at=after.finished_at, action=action, detail=detail, **_who(before))
         return self.screening(screening_id)
 
     def set_writeback(self, screening_id: str, outcome: str) -> None:
@@ -345,19 +236,11 @@ class Store:
 
     def screening(self, screening_id: str) -> Screening:
         with self.db.connect() as c:
-            rows = c.execute(f"SELECT {_SCREENING_COLUMNS} FROM screenings WHERE id = ?", (screening_id,))
-        if not rows:
-            raise KeyError(screening_id)
-        return _screening(rows[0])
+            return _one_screening(c, screening_id)
 
     def screenings(self, patient: str, trial: str) -> list[Screening]:
-        with self.db.connect() as c:
-            rows = c.execute(
-                f"SELECT {_SCREENING_COLUMNS} FROM screenings WHERE patient = ? AND trial = ? "
-                "ORDER BY started_at, id",
-                (patient, trial),
-            )
-        return [_screening(r) for r in rows]
+        clause = "WHERE patient = ? AND trial = ? ORDER BY started_at, id"
+        return self._select(Screening, clause, (patient, trial))
 
     def latest_verdicts(self, trial: str) -> dict[str, str]:
         """patient -> verdict of their latest finished screening."""
@@ -366,15 +249,10 @@ class Store:
     def queue(self, trial: str, since: date | None = None, until: date | None = None) -> list[QueueEntry]:
         """Each patient's latest finished screening (any channel), optionally finished between
         `since` and `until` (dates, both included)."""
-        with self.db.connect() as c:
-            rows = c.execute(
-                f"SELECT {_SCREENING_COLUMNS} FROM screenings WHERE trial = ? AND finished_at IS NOT NULL "
-                "ORDER BY patient, finished_at, id",
-                (trial,),
-            )
+        clause = "WHERE trial = ? AND finished_at IS NOT NULL ORDER BY patient, finished_at, id"
+        finished = self._select(Screening, clause, (trial,))
         latest: dict[str, Screening] = {}
-        for r in rows:
-            s = _screening(r)
+        for s in finished:
             latest[s.patient] = s
         out = []
         for s in latest.values():
@@ -400,21 +278,11 @@ class Store:
         """Record an event that is not an answer or a screening: an invitation, an export, a
         look at the queue or at a patient's trail, a write-back."""
         with self.db.connect() as c:
-            return self._audit(
-                c,
-                subject=subject,
-                role=role,
-                patient=patient,
-                trial=trial,
-                action=action,
-                channel=channel,
-                detail=detail or {},
-                at=None,
-            )
+            return self._audit(c, subject=subject, role=role, patient=patient, trial=trial, action=action,
+                               channel=channel, detail=detail or {})
 
     def trail(self, patient: str | None = None, since: date | None = None) -> list[AuditEvent]:
         """Audit events (of one patient, or all), oldest first."""
-        sql = "SELECT id, at, subject, role, patient, trial, action, channel, detail FROM audit"
         where, params = [], []
         if patient is not None:
             where.append("patient = ?")
@@ -422,95 +290,140 @@ class Store:
         if since is not None:
             where.append("at >= ?")
             params.append(since.isoformat())
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        with self.db.connect() as c:
-            rows = c.execute(sql + " ORDER BY at, id", params)
-        return [
-            AuditEvent(
-                id=r[0],
-                at=parse_stamp(r[1]),
-                subject=r[2],
-                role=r[3],
-                patient=r[4],
-                trial=r[5],
-                action=r[6],
-                channel=r[7],
-                detail=json.loads(r[8]) if r[8] else {},
-            )
-            for r in rows
-        ]
+        clause = ("WHERE " + " AND ".join(where) + " " if where else "") + "ORDER BY at, id"
+        return self._select(AuditEvent, clause, params)
 
-    def _audit(
-        self,
-        c,
-        *,
-        subject: str,
-        role: str,
-        patient: str | None,
-        trial: str | None,
-        action: str,
-        channel: str,
-        detail: dict[str, Any],
-        at: datetime | None,
-    ) -> AuditEvent:
-        if role not in ROLES:
-            raise ValueError(f"unknown role {role!r}")
-        event = AuditEvent(
-            id=new_id(),
-            at=parse_stamp(stamp(at)),
-            subject=subject,
-            role=role,
-            patient=patient,
-            trial=trial,
-            action=action,
-            channel=channel,
-            detail=detail,
-        )
-        c.execute(
-            "INSERT INTO audit (id, at, subject, role, patient, trial, action, channel, detail) "
-            "VALUES (?,?,?,?,?,?,?,?,?)",
-            (
-                event.id,
-                stamp(event.at),
-                subject,
-                role,
-                patient,
-                trial,
-                action,
-                channel,
-                json.dumps(detail, ensure_ascii=False, sort_keys=True),
-            ),
-        )
+    def _select(self, cls: type, clause: str, params: tuple | list) -> list:
+        """The rows of cls's table that `clause` (WHERE ... ORDER BY ...) picks, as cls."""
+        with self.db.connect() as c:
+            return _select_in(c, cls, clause, params)
+
+    def _audit(self, c, *, at: datetime | None = None, **what: Any) -> AuditEvent:
+        """One audit event in the open transaction `c`; `what` holds the AuditEvent fields other
+        than id and at (subject, role, patient, trial, action, channel, detail)."""
+        if what["role"] not in ROLES:
+            raise ValueError(f"unknown role {what['role']!r}")
+        event = AuditEvent(id=new_id(), at=parse_stamp(stamp(at)), **what)
+        _insert(c, "audit", _AUDIT_COLUMNS, event)
         return event
 
 
-_SCREENING_COLUMNS = (
-    "id, trial, patient, conversation, by_role, subject, channel, as_of, started_at, finished_at, verdict, "
-    "failed, missing, reused, rules_version, input_hash, writeback"
-)
+def _who(row: StoredAnswer | Screening) -> dict[str, Any]:
+    """Who acted, about whom, from where: the audit fields an answer or a screening settles."""
+    return {"subject": row.subject, "role": row.by, "patient": row.patient, "trial": row.trial,
+            "channel": row.channel}
 
 
-def _screening(r: tuple) -> Screening:
-    return Screening(
-        id=r[0],
-        trial=r[1],
-        patient=r[2],
-        conversation=r[3],
-        by=r[4],
-        subject=r[5],
-        channel=r[6],
-        as_of=r[7],
-        started_at=parse_stamp(r[8]),
-        finished_at=parse_stamp(r[9]) if r[9] else None,
-        verdict=r[10],
-        failed=json.loads(r[11]) if r[11] else [],
-        missing=json.loads(r[12]) if r[12] else [],
-        reused=json.loads(r[13]) if r[13] else [],
-        rules_version=r[14],
-        input_hash=r[15],
-        writeback=r[16],
+# --- rows <-> dataclasses -------------------------------------------------------------------------
+# Each table is described once: its columns in order, the dataclass field each one holds and how a
+# value is written to the column and read back. INSERT, UPDATE and SELECT are built from these.
+
+
+def _same(v: Any) -> Any:
+    return v
+
+
+def _json_text(v: Any) -> str:
+    return json.dumps(v, ensure_ascii=False)
+
+
+def _maybe(write: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`write` for a value, None for None (nullable columns)."""
+    return lambda v: None if v is None else write(v)
+
+
+def _json_list(text: str | None) -> list:
+    return json.loads(text) if text else []
+
+
+@dataclass(frozen=True)
+class _Column:
+    name: str
+    holds: str = ""  # the dataclass field, when it is not named like the column
+    write: Callable[[Any], Any] = _same
+    read: Callable[[Any], Any] = _same
+
+    @property
+    def attr(self) -> str:
+        return self.holds or self.name
+
+
+def _plain(*names: str) -> list[_Column]:
+    return [_Column(n) for n in names]
+
+
+_AT = _Column("at", write=stamp, read=parse_stamp)
+_BY = _Column("by_role", "by")
+
+_ANSWER_COLUMNS = [
+    *_plain("id", "trial", "patient", "question_id", "criterion"),
+    _Column("value", write=_maybe(_json_text), read=_maybe(json.loads)),
+    *_plain("kind"), _BY, *_plain("subject", "channel", "words"), _AT, *_plain("screening_id"),
+    _Column("override", write=int, read=bool),
+]  # fmt: skip
+_AUDIT_COLUMNS = [
+    *_plain("id"), _AT, *_plain("subject", "role", "patient", "trial", "action", "channel"),
+    _Column("detail", write=lambda d: json.dumps(d, ensure_ascii=False, sort_keys=True),
+            read=lambda text: json.loads(text) if text else {}),
+]  # fmt: skip
+_SCREENING_COLUMNS = [
+    *_plain("id", "trial", "patient", "conversation"), _BY, *_plain("subject", "channel", "as_of"),
+    _Column("started_at", write=stamp, read=parse_stamp),
+    _Column("finished_at", write=_maybe(stamp), read=_maybe(parse_stamp)),
+    *_plain("verdict"),
+    _Column("failed", write=_json_text, read=_json_list),
+    _Column("missing", write=json.dumps, read=_json_list),
+    _Column("reused", write=json.dumps, read=_json_list),
+    *_plain("rules_version", "input_hash", "writeback"),
+]  # fmt: skip
+_SCREENING = {col.name: col for col in _SCREENING_COLUMNS}
+# Written when a screening starts, and when it finishes (again, when a conversation changes it).
+_STARTED_COLUMNS = [_SCREENING[n] for n in ("id", "trial", "patient", "conversation", "by_role", "subject",
+                                             "channel", "as_of", "started_at", "reused")]
+_FINISHED_COLUMNS = [_SCREENING[n] for n in ("finished_at", "verdict", "failed", "missing", "as_of",
+                                              "rules_version", "input_hash")]
+
+
+def _names(columns: list[_Column]) -> str:
+    return ", ".join(col.name for col in columns)
+
+
+def _insert(c, table: str, columns: list[_Column], row: Any) -> None:
+    c.execute(
+        f"INSERT INTO {table} ({_names(columns)}) VALUES ({','.join('?' * len(columns))})",
+        tuple(col.write(getattr(row, col.attr)) for col in columns),
     )
+
+
+def _update(c, table: str, columns: list[_Column], row: Any) -> None:
+    """Set `columns` of the row with row.id to the row's values."""
+    sets = ", ".join(f"{col.name} = ?" for col in columns)
+    values = [col.write(getattr(row, col.attr)) for col in columns]
+    c.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*values, row.id))
+
+
+def _load(cls: type, columns: list[_Column], r: tuple) -> Any:
+    return cls(**{col.attr: col.read(v) for col, v in zip(columns, r, strict=True)})
+
+
+_TABLES: dict[type, tuple[str, list[_Column]]] = {
+    StoredAnswer: ("answers", _ANSWER_COLUMNS),
+    Screening: ("screenings", _SCREENING_COLUMNS),
+    AuditEvent: ("audit", _AUDIT_COLUMNS),
+}
+
+
+def _select_in(c, cls: type, clause: str, params: tuple | list) -> list:
+    table, columns = _TABLES[cls]
+    rows = c.execute(f"SELECT {_names(columns)} FROM {table} {clause}", params)
+    return [_load(cls, columns, r) for r in rows]
+
+
+def _one_screening(c, screening_id: str) -> Screening:
+    found = _select_in(c, Screening, "WHERE id = ?", (screening_id,))
+    if not found:
+        raise KeyError(screening_id)
+    return found[0]
 
 
 _OPEN: dict[str, Store] = {}

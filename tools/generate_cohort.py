@@ -20,8 +20,8 @@ Standard library only (Python 3.10).
 The code lives in the package tools/cohort/: fhir.py (FHIR resource builders, shared with
 tests/rules/builders.py), catalogue.py (codes, medicines, laboratory catalogue), record.py (AS_OF
 and the Case that renders one record), deviations.py (changes to the clean baseline),
-expected.py and stories.py (the 44 patients and their hand-designed expected statuses, an
-independent oracle for the rules engine), scale.py (--count), files.py and check.py.
+expected.py, stories.py and stories.json (the 44 patients and their hand-designed expected
+statuses, an independent oracle for the rules engine), scale.py (--count), files.py and check.py.
 """
 from __future__ import annotations
 

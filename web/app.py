@@ -326,34 +326,21 @@ def create_app(cfg: WebConfig, name: str = "prescreen_web") -> Sanic:
         trial, store = load_trial(), open_store()
         rows = q.entries(store, trial, since, until)
         period = {k: v for k, v in args.items() if v}
-        if what == "export":  # patient data leaves the system: one event per patient named
-            for e in rows:
-                store.audit(
-                    subject=user,
-                    role="coordinator",
-                    action="export",
-                    channel="web",
-                    patient=e.patient,
-                    trial=trial.id,
-                    detail={"what": "queue csv", **period},
-                )
-        else:
-            store.audit(
-                subject=user,
-                role="coordinator",
-                action="queue_viewed",
-                channel="web",
-                trial=trial.id,
-                detail={"patients": len(rows), **period},
-            )
+        q.record_look(store, trial, rows, user=user, channel="web", period=period, export=what == "export")
         return rows
+
+    async def read_queue(request: Request, what: str) -> tuple[str | HTTPResponse, list | None]:
+        """(user, rows) for a study-team token; (the error reply, None) for any other."""
+        user = study_team(request)
+        if not isinstance(user, str):
+            return user, None
+        return user, await asyncio.to_thread(queue_rows, request, user, what)
 
     @app.get("/queue/api/entries")
     async def queue_entries(request: Request) -> HTTPResponse:
-        user = study_team(request)
-        if not isinstance(user, str):
+        user, rows = await read_queue(request, "view")
+        if rows is None:
             return user
-        rows = await asyncio.to_thread(queue_rows, request, user, "view")
         entries = [
             {
                 "patient": e.patient,
@@ -373,10 +360,9 @@ def create_app(cfg: WebConfig, name: str = "prescreen_web") -> Sanic:
     async def queue_csv(request: Request) -> HTTPResponse:
         from screening_log import queue as q
 
-        user = study_team(request)
-        if not isinstance(user, str):
+        user, rows = await read_queue(request, "export")
+        if rows is None:
             return user
-        rows = await asyncio.to_thread(queue_rows, request, user, "export")
         return response.text(
             q.to_csv(rows),
             content_type="text/csv; charset=utf-8",

@@ -120,24 +120,47 @@ def portal_chat(lang: str) -> str:
     return layout(s["title"], lang, body, script="portal.js", data={"lang": lang, "s": s})
 
 
-def clinician(lang: str) -> str:
-    s = strings.clinician(lang)
-    body = (
-        _header(s, lang, "/clinician") + '<main id="main" class="clinician">'
-        f'<section id="signin" class="card" hidden><h1>{escape(s["signin_heading"])}</h1>'
-        f'<p>{escape(s["signin_help"])}</p>'
+def _signin(s: dict[str, str], hidden: bool) -> str:
+    """The study-team sign-in card, the same on the clinician page and the queue (hidden until
+    the page script knows there is no token)."""
+    return (
+        f'<section id="signin" class="card"{" hidden" if hidden else ""}>'
+        f'<h1>{escape(s["signin_heading"])}</h1><p>{escape(s["signin_help"])}</p>'
         '<form id="signin-form" autocomplete="off">'
         f'<label for="token">{escape(s["token_label"])}</label>'
         '<input id="token" name="token" type="password" required>'
         f'<button type="submit" class="primary">{escape(s["signin"])}</button></form>'
         '<p id="signin-error" class="error" role="alert"></p></section>'
+    )
+
+
+def _bar(s: dict[str, str], h1: str, heading: str) -> str:
+    """The workspace's top bar: its heading, who is signed in (filled by the script), sign out."""
+    return (
+        f'<div class="bar">{h1}{escape(s[heading])}</h1><span id="who" class="who"></span>'
+        f'<button type="button" id="signout" class="quiet">{escape(s["signout"])}</button></div>'
+    )
+
+
+def _study_team_page(s: dict[str, str], lang: str, path: str, workspace: str, signin_hidden: bool) -> str:
+    """A study-team page (/clinician, /queue): the sign-in card, then the workspace its script
+    shows once a token is accepted."""
+    name = path.strip("/")
+    body = (
+        _header(s, lang, path) + f'<main id="main" class="{name}">'
+        + _signin(s, hidden=signin_hidden) + workspace + "</main>"
+    )
+    return layout(s["title"], lang, body, script=f"{name}.js", data={"lang": lang, "s": s})
+
+
+def clinician(lang: str) -> str:
+    s = strings.clinician(lang)
+    workspace = (
         '<div id="workspace" class="workspace" hidden>'
         '<section class="chat" aria-labelledby="chat-h">'
-        f'<div class="bar"><h1 id="chat-h">{escape(s["chat_heading"])}</h1>'
-        f'<span id="who" class="who"></span><button type="button" id="signout" class="quiet">'
-        f'{escape(s["signout"])}</button></div>'
+        + _bar(s, '<h1 id="chat-h">', "chat_heading")
         # Focusable: the log scrolls, and keyboard users must be able to scroll it (axe).
-        f'<div id="log" class="log" role="log" tabindex="0" aria-label="{escape(s["log_label"])}" '
+        + f'<div id="log" class="log" role="log" tabindex="0" aria-label="{escape(s["log_label"])}" '
         'aria-live="polite"></div>'
         '<p id="status" class="status" role="status"></p>'
         '<form id="message-form" class="free" autocomplete="off">'
@@ -152,32 +175,23 @@ def clinician(lang: str) -> str:
         f'<button type="button" id="copy" disabled>{escape(s["copy"])}</button>'
         f'<button type="button" id="download" disabled>{escape(s["download"])}</button></div>'
         f'<p id="panel-empty">{escape(s["panel_empty"])}</p>'
-        '<ul id="criteria" class="criteria"></ul></section></div></main>'
+        '<ul id="criteria" class="criteria"></ul></section></div>'
     )
-    return layout(s["title"], lang, body, script="clinician.js", data={"lang": lang, "s": s})
+    return _study_team_page(s, lang, "/clinician", workspace, signin_hidden=True)
 
 
 def queue(lang: str) -> str:
     """The coordinator's queue (issue 14): sign in with a study-team token; queue.js fills it."""
     s = strings.queue(lang)
-    body = (
-        _header(s, lang, "/queue") + '<main id="main" class="queue">'
-        f'<section id="signin" class="card"><h1>{escape(s["signin_heading"])}</h1>'
-        f'<p>{escape(s["signin_help"])}</p>'
-        '<form id="signin-form" autocomplete="off">'
-        f'<label for="token">{escape(s["token_label"])}</label>'
-        '<input id="token" name="token" type="password" required>'
-        f'<button type="submit" class="primary">{escape(s["signin"])}</button></form>'
-        '<p id="signin-error" class="error" role="alert"></p></section>'
+    workspace = (
         '<section id="workspace" hidden>'
-        f'<div class="bar"><h1>{escape(s["heading"])}</h1><span id="who" class="who"></span>'
-        f'<button type="button" id="signout" class="quiet">{escape(s["signout"])}</button></div>'
-        '<form id="filter" class="row" autocomplete="off">'
+        + _bar(s, "<h1>", "heading")
+        + '<form id="filter" class="row" autocomplete="off">'
         f'<label for="since">{escape(s["since"])}</label><input id="since" type="date">'
         f'<label for="until">{escape(s["until"])}</label><input id="until" type="date">'
         f'<button type="submit">{escape(s["show"])}</button>'
         f'<button type="button" id="export">{escape(s["export"])}</button></form>'
         '<p id="status" class="status" role="status"></p>'
-        '<div id="groups"></div></section></main>'
+        '<div id="groups"></div></section>'
     )
-    return layout(s["title"], lang, body, script="queue.js", data={"lang": lang, "s": s})
+    return _study_team_page(s, lang, "/queue", workspace, signin_hidden=False)

@@ -134,6 +134,12 @@ def write_back_screening(
     written back by the screenings in which people gave them."""
     trial = trial or load_trial(report.trial)
     s = store.screening(screening_id)
+
+    def trail(action: str, detail: dict[str, Any]) -> None:
+        """The outcome in the audit trail, in the name of whoever did the screening."""
+        store.audit(subject=s.subject, role=s.by, action=action, channel=s.channel, patient=s.patient,
+                    trial=trial.id, detail=detail)
+
     try:
         writer = writer or Writer.from_env()
         written: dict[str, str] = {}
@@ -164,27 +170,11 @@ def write_back_screening(
         error = _one_line(e)
         status = getattr(e, "status", None)
         store.set_writeback(screening_id, f"failed: {error}")
-        store.audit(
-            subject=s.subject,
-            role=s.by,
-            action="writeback_failed",
-            channel=s.channel,
-            patient=s.patient,
-            trial=trial.id,
-            detail={"screening": screening_id, "status": status},
-        )
+        trail("writeback_failed", {"screening": screening_id, "status": status})
         out = Outcome(ok=False, error=error, status=status)
         # The server's own text may quote the request: the application log gets the status only.
         log.warning("write-back of a screening failed: %s", out.summary)
         return out
     store.set_writeback(screening_id, "ok")
-    store.audit(
-        subject=s.subject,
-        role=s.by,
-        action="writeback",
-        channel=s.channel,
-        patient=s.patient,
-        trial=trial.id,
-        detail={"screening": screening_id, "resources": sorted(written)},
-    )
+    trail("writeback", {"screening": screening_id, "resources": sorted(written)})
     return Outcome(ok=True, written=written)

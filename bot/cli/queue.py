@@ -73,43 +73,29 @@ def cmd_queue(args: argparse.Namespace) -> int:
     trial = load_trial()
     store = _store()
     rows = queue.entries(store, trial, since, until)
-    user = _user(args)
-    period = {k: v for k, v in (("since", args.since), ("until", args.until)) if v}
     if args.csv:
-        data = queue.to_csv(rows)
-        if args.csv == "-":
-            sys.stdout.write(data)
-        else:
-            path = Path(args.csv)
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-                with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-                    f.write(data)
-            except OSError as e:
-                raise AppError(f"cannot write {path}: {e.strerror}") from None
-            print(f"prescreen queue: {len(rows)} patients written to {path}", file=sys.stderr)
-        # An export takes patient data out of the system: one event per patient it names.
-        for e in rows:
-            store.audit(
-                subject=user,
-                role="coordinator",
-                action="export",
-                channel="cli",
-                patient=e.patient,
-                trial=trial.id,
-                detail={"what": "queue csv", **period},
-            )
-        return 0
-    sys.stdout.write(queue.text(rows))
-    store.audit(
-        subject=user,
-        role="coordinator",
-        action="queue_viewed",
-        channel="cli",
-        trial=trial.id,
-        detail={"patients": len(rows), **period},
-    )
+        _export(queue.to_csv(rows), args.csv, len(rows))
+    else:
+        sys.stdout.write(queue.text(rows))
+    period = {k: v for k, v in (("since", args.since), ("until", args.until)) if v}
+    queue.record_look(store, trial, rows, user=_user(args), channel="cli", period=period,
+                      export=bool(args.csv))
     return 0
+
+
+def _export(data: str, where: str, patients: int) -> None:
+    """The CSV to stdout ('-') or to a file only its owner can read."""
+    if where == "-":
+        sys.stdout.write(data)
+        return
+    path = Path(where)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(data)
+    except OSError as e:
+        raise AppError(f"cannot write {path}: {e.strerror}") from None
+    print(f"prescreen queue: {patients} patients written to {path}", file=sys.stderr)
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -123,37 +109,21 @@ def cmd_audit(args: argparse.Namespace) -> int:
         )
     for e in events:
         if args.json:
-            print(
-                json.dumps(
-                    {
-                        "at": e.at.isoformat(),
-                        "subject": e.subject,
-                        "role": e.role,
-                        "patient": e.patient,
-                        "trial": e.trial,
-                        "action": e.action,
-                        "channel": e.channel,
-                        "detail": e.detail,
-                    },
-                    ensure_ascii=False,
-                    sort_keys=True,
-                )
-            )
+            fields = {k: getattr(e, k) for k in _EVENT_FIELDS}
+            print(json.dumps({"at": e.at.isoformat(), **fields}, ensure_ascii=False, sort_keys=True))
         else:
             detail = ", ".join(f"{k}={_short(v)}" for k, v in sorted(e.detail.items()))
             print(
                 f"{e.at.isoformat(timespec='seconds')}  {e.role}:{e.subject}  via {e.channel}  {e.action}"
                 + (f"  {detail}" if detail else "")
             )
-    store.audit(
-        subject=user,
-        role="coordinator",
-        action="audit_viewed",
-        channel="cli",
-        patient=args.patient,
-        detail={},
-    )
+    store.audit(subject=user, role="coordinator", action="audit_viewed", channel="cli", patient=args.patient,
+                detail={})
     return 0
+
+
+# What `prescreen audit --json` prints of an event besides its time (not the event's own id).
+_EVENT_FIELDS = ("subject", "role", "patient", "trial", "action", "channel", "detail")
 
 
 def _short(v: object) -> str:

@@ -58,6 +58,21 @@ def evaluator(name: str) -> Callable[[Evaluator], Evaluator]:
     return register
 
 
+def first_named(
+    status: Status,
+    hits: list[tuple[Any, str]],
+    reason: Callable[[Any, str], str],
+    evidence: Callable[[Any, str], Evidence],
+    every: bool = True,
+) -> Outcome | None:
+    """The outcome a list of (fact, matched code) settles, in the order given: `status`, the
+    reason naming the first hit, evidence for every hit (`every`) or for the first. None when
+    nothing matched, so the caller goes on to its next rule."""
+    if not hits:
+        return None
+    return Outcome(status, reason(*hits[0]), [evidence(*h) for h in (hits if every else hits[:1])])
+
+
 def num(x: float | None) -> float | int | None:
     """A value for reports: whole numbers stay whole, others keep 2-3 significant decimals."""
     if x is None:

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from eligibility.criteria.base import Ctx, Outcome, cond_evidence, conditions_in, evaluator, fmt, num
+from eligibility.criteria.base import (
+    Ctx,
+    Outcome,
+    cond_evidence,
+    conditions_in,
+    evaluator,
+    first_named,
+    fmt,
+    num,
+)
 from eligibility.model import Evidence
 from fhir_ingest.facts import MedicationUse
 
@@ -34,14 +43,9 @@ def matching(ctx: Ctx, vs_name: str) -> list[tuple[MedicationUse, str]]:
 def prior_drug(ctx: Ctx) -> Outcome:
     label = ctx.params["label"]
     used = [(m, hit) for m, hit in matching(ctx, ctx.params["valueset"]) if m.ever]
-    if used:
-        m, hit = used[0]
-        return Outcome(
-            "fail",
-            f"prior {label}: {hit} ({m.kind} {m.date or 'undated'})",
-            [med_evidence(m, hit) for m, hit in used],
-        )
-    return Outcome("unknown", f"no record of {label}; another hospital may have given one: ask")
+    found = first_named("fail", used, lambda m, hit: f"prior {label}: {hit} ({m.kind} {m.date or 'undated'})",
+                        med_evidence)
+    return found or Outcome("unknown", f"no record of {label}; another hospital may have given one: ask")
 
 
 def _steroid_factor(ctx: Ctx, m: MedicationUse) -> float | None:

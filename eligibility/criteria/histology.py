@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from eligibility.codes import is_topography
-from eligibility.criteria.base import Ctx, Outcome, cond_evidence, conditions_in, evaluator
+from eligibility.criteria.base import Ctx, Outcome, cond_evidence, conditions_in, evaluator, first_named
 from eligibility.model import Evidence
 from fhir_ingest.facts import ConditionFact, ReportFact
 
@@ -57,26 +57,18 @@ def _icc_reports(ctx: Ctx) -> list[tuple[ReportFact, str]]:
 def icc_histology(ctx: Ctx) -> Outcome:
     icc = _icc_reports(ctx)
     histology = [(r, c) for r, c in icc if not r.cytology]
-    if histology:
-        r, code = histology[0]
-        return Outcome(
-            "pass",
-            f"pathology report {r.date} confirms intrahepatic cholangiocarcinoma ({code})",
-            [_report_ev(r, code)],
-        )
-    if icc:
-        r, code = icc[0]
-        return Outcome(
-            "unknown", "cytology only: ask whether histopathology confirmed ICC", [_report_ev(r, code)]
-        )
     unspecified = _reports_with(ctx, "cholangio_unspecified_site")
-    if unspecified:
-        r, code = unspecified[0]
-        return Outcome(
-            "unknown",
-            "pathology says cholangiocarcinoma without the intrahepatic site: ask",
-            [_report_ev(r, code)],
-        )
+    # The first report of the first kind found decides (histology, then cytology, then a
+    # cholangiocarcinoma without its site) and is the evidence.
+    for status, reports, reason in (
+        ("pass", histology, lambda r, code: f"pathology report {r.date} confirms intrahepatic "
+                                            f"cholangiocarcinoma ({code})"),
+        ("unknown", icc, lambda r, code: "cytology only: ask whether histopathology confirmed ICC"),
+        ("unknown", unspecified,
+         lambda r, code: "pathology says cholangiocarcinoma without the intrahepatic site: ask"),
+    ):  # fmt: skip
+        if found := first_named(status, reports, reason, _report_ev, every=False):
+            return found
     conds = _icc_conditions(ctx)
     ev = [cond_evidence(conds[0], "ICC diagnosis without a pathology report")] if conds else []
     return Outcome("unknown", "no pathology report confirming ICC in the record: ask", ev)
@@ -111,23 +103,21 @@ def other_liver_histology(ctx: Ctx) -> Outcome:
         (r, hit) for r in reports if (hit := _other_component(ctx, r.codings) or _diagnosis(ctx, r.codings))
     ]
     histology_bad = [(r, c) for r, c in bad_reports if not r.cytology]
-    if histology_bad:
-        r, code = histology_bad[0]
-        return Outcome(
-            "fail",
-            f"pathology report {r.date} shows a non-cholangiocarcinoma component ({code})",
-            [_report_ev(r, code) for r, code in histology_bad],
-        )
+    if found := first_named(
+        "fail", histology_bad,
+        lambda r, code: f"pathology report {r.date} shows a non-cholangiocarcinoma component ({code})",
+        _report_ev,
+    ):  # fmt: skip
+        return found
     # A histology coded on a Condition counts as on a report.
     histology_conds = [(c, hit) for c in conditions if (hit := _other_component(ctx, c.codings))]
     confirmed_histology = [(c, h) for c, h in histology_conds if not c.suspected]
-    if confirmed_histology:
-        c, code = confirmed_histology[0]
-        return Outcome(
-            "fail",
-            f"a non-cholangiocarcinoma histology is diagnosed ({code})",
-            [cond_evidence(c) for c, _ in confirmed_histology],
-        )
+    if found := first_named(
+        "fail", confirmed_histology,
+        lambda c, code: f"a non-cholangiocarcinoma histology is diagnosed ({code})",
+        lambda c, _code: cond_evidence(c),
+    ):  # fmt: skip
+        return found
     icc_reports = [(r, c) for r, c in _icc_reports(ctx) if not r.cytology]
     icc_conds = _icc_conditions(ctx)
     other_conds = [c for c in conditions if _diagnosis(ctx, c.codings)]

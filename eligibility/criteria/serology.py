@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from eligibility.criteria import base
 from eligibility.criteria.base import (
     Ctx,
     Outcome,
@@ -11,9 +12,7 @@ from eligibility.criteria.base import (
     conditions_in,
     evaluator,
     fmt,
-    interval,
     lab_evidence,
-    latest_in_window,
 )
 from eligibility.model import Status
 from fhir_ingest.facts import UNREADABLE, Measurement, newest_first, unordered_peers
@@ -39,7 +38,7 @@ def _hbv(ctx: Ctx) -> Outcome:
         raw = dna.original_value
         if isinstance(raw, (int, float)):
             value = 10**raw if _log10(dna) else float(raw)
-            lo, hi = interval(dna, value)
+            lo, hi = base.interval(dna, value)
             if "cop" in unit:
                 status = at_most(dna, p["hbv_max_copies"], value)
                 return Outcome(
@@ -88,7 +87,7 @@ def _screening_test(ctx: Ctx, analyte: str, label: str, follow_up: str) -> Outco
 
 def _hcv(ctx: Ctx) -> Outcome:
     limit = ctx.params["hcv_max"]
-    rna, _ = latest_in_window(ctx, "hcv_rna", "HCV RNA", ctx.windows["viral_load"], numeric=False)
+    rna, _ = base.latest_in_window(ctx, "hcv_rna", "HCV RNA", ctx.windows["viral_load"], numeric=False)
     if rna is not None:
         if rna.qualitative == "negative" and rna.value is None:
             return Outcome("pass", f"HCV RNA not detected on {rna.date}", [lab_evidence(rna)])

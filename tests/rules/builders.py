@@ -15,18 +15,15 @@ from __future__ import annotations
 
 import copy
 import itertools
-import sys
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
-# The shared builders live with the generator in tools/ (standard library only, no install).
-_TOOLS = str(Path(__file__).resolve().parents[2] / "tools")
-if _TOOLS not in sys.path:
-    sys.path.append(_TOOLS)
-
-from cohort import fhir  # noqa: E402
-from cohort.fhir import (  # noqa: E402
+# The shared builders are the cohort generator's package (tools/cohort, installed as `cohort`).
+# Only the FHIR construction is shared: the cohort's expected statuses (cohort/expected.py and
+# stories.json, written to data/synthetic/expected.json) are designed by hand from criteria.md,
+# an independent oracle that never comes from the rules engine.
+from cohort import fhir
+from cohort.fhir import (
     ATC,
     ICD10,
     ICD10CM,
@@ -42,7 +39,7 @@ from cohort.fhir import (  # noqa: E402
     concept,
     qty,
 )
-from cohort.record import AS_OF  # noqa: E402  (the cohort's as-of date)
+from cohort.record import AS_OF  # the cohort's as-of date
 
 PID = "pt-001"
 

@@ -4,6 +4,9 @@ Plain data for the cohort generator (standard library only).
 """
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from .fhir import ATC, ICD10, ICD10CM, ICD10CN, RXNORM, SNOMED, coding, concept
 
 
@@ -79,106 +82,17 @@ PD1_KEYS = ["keytruda_text", "pembrolizumab", "nivolumab", "opdivo_text", "torip
             "sintilimab_cn", "camrelizumab_cn", "tislelizumab", "durvalumab"]
 
 
-# ---------------------------------------------------------------------------------------------
-# Laboratory catalogue: LOINC, unit as printed, UCUM code, normal range, a normal value.
-# "us" = conventional units, "si" = SI units as a Shanghai laboratory reports them.
-# ---------------------------------------------------------------------------------------------
-def L(code, display, unit, ucum, low, high, value, **extra):  # a table row
-    return dict(code=code, display=display, unit=unit, ucum=ucum, low=low, high=high, value=value, **extra)
+# Laboratory catalogue (labs.json): per test, LOINC, unit as printed, UCUM code, normal range and a
+# normal value; "us" = conventional units, "si" = SI units as a Shanghai laboratory reports them.
+def _lab_catalogue() -> dict[str, dict[str, dict]]:
+    data = json.loads(Path(__file__).with_name("labs.json").read_text(encoding="utf-8"))
+    lab = dict(data["by_profile"])
+    for key, spec in data["any_profile"].items():  # profile-independent tests
+        lab[key] = {"us": spec, "si": spec}
+    return lab
 
 
-_ANC = "Neutrophils [#/volume] in Blood by Automated count"
-_PLT = "Platelets [#/volume] in Blood by Automated count"
-_WBC = "Leukocytes [#/volume] in Blood by Automated count"
-LAB = {
-    "wbc": {"us": L("6690-2", _WBC, "10^3/uL", "10*3/uL", 4.0, 10.0, 6.2, text="WBC"),
-            "si": L("6690-2", _WBC, "10^9/L", "10*9/L", 3.5, 9.5, 5.8, text="白细胞计数 WBC")},
-    "anc": {"us": L("751-8", _ANC, "10^3/uL", "10*3/uL", 1.8, 7.7, 3.8, text="Neutrophils, absolute"),
-            "si": L("751-8", _ANC, "10^9/L", "10*9/L", 1.8, 6.3, 3.6, text="中性粒细胞绝对值 NEUT#")},
-    "plt": {"us": L("777-3", _PLT, "10^3/uL", "10*3/uL", 150, 400, 215, text="Platelets"),
-            "si": L("777-3", _PLT, "10^9/L", "10*9/L", 125, 350, 198, text="血小板计数 PLT")},
-    "hgb": {"us": L("718-7", "Hemoglobin [Mass/volume] in Blood", "g/dL", "g/dL", 13.5, 17.5, 14.2,
-                    female=(12.0, 15.5, 13.1), text="Hemoglobin"),
-            "si": L("718-7", "Hemoglobin [Mass/volume] in Blood", "g/L", "g/L", 130, 175, 141,
-                    female=(115, 150, 128), text="血红蛋白 HGB")},
-    "alb": {"us": L("1751-7", "Albumin [Mass/volume] in Serum or Plasma", "g/dL", "g/dL", 3.5, 5.2, 4.1,
-                    text="Albumin"),
-            "si": L("1751-7", "Albumin [Mass/volume] in Serum or Plasma", "g/L", "g/L", 40, 55, 43,
-                    text="白蛋白 ALB")},
-    "tbil": {"us": L("1975-2", "Bilirubin.total [Mass/volume] in Serum or Plasma", "mg/dL", "mg/dL",
-                     0.3, 1.2, 0.7, text="Bilirubin, total"),
-             "si": L("14631-6", "Bilirubin.total [Moles/volume] in Serum or Plasma", "μmol/L", "umol/L",
-                     3.4, 20.5, 11.6, text="总胆红素 TBIL")},
-    "alt": {"us": L("1742-6", "Alanine aminotransferase [Enzymatic activity/volume] in Serum or Plasma",
-                    "U/L", "U/L", 7, 40, 24, text="ALT"),
-            "si": L("1742-6", "Alanine aminotransferase [Enzymatic activity/volume] in Serum or Plasma",
-                    "μkat/L", "ukat/L", 0.12, 0.83, 0.41, text="丙氨酸氨基转移酶 ALT")},
-    "ast": {"us": L("1920-8", "Aspartate aminotransferase [Enzymatic activity/volume] in Serum or Plasma",
-                    "U/L", "U/L", 10, 40, 22, text="AST"),
-            "si": L("1920-8", "Aspartate aminotransferase [Enzymatic activity/volume] in Serum or Plasma",
-                    "μkat/L", "ukat/L", 0.17, 0.67, 0.36, text="天门冬氨酸氨基转移酶 AST")},
-    "cr": {"us": L("2160-0", "Creatinine [Mass/volume] in Serum or Plasma", "mg/dL", "mg/dL", 0.7, 1.3, 0.9,
-                   female=(0.5, 1.1, 0.7), text="Creatinine"),
-           "si": L("14682-9", "Creatinine [Moles/volume] in Serum or Plasma", "μmol/L", "umol/L", 57, 111, 76,
-                   female=(41, 81, 60), text="肌酐 CREA")},
-    "tsh": {"us": L("3016-3", "Thyrotropin [Units/volume] in Serum or Plasma", "uIU/mL", "u[IU]/mL",
-                    0.27, 4.20, 1.8, text="TSH"),
-            "si": L("3016-3", "Thyrotropin [Units/volume] in Serum or Plasma", "mIU/L", "m[IU]/L",
-                    0.27, 4.20, 2.1, text="促甲状腺激素 TSH")},
-    "ft4": {"us": L("3024-7", "Thyroxine (T4) free [Mass/volume] in Serum or Plasma", "ng/dL", "ng/dL",
-                    0.93, 1.70, 1.21, text="Free T4"),
-            "si": L("14920-3", "Thyroxine (T4) free [Moles/volume] in Serum or Plasma", "pmol/L", "pmol/L",
-                    12.0, 22.0, 16.3, text="游离甲状腺素 FT4")},
-    "ft3": {"us": L("3051-0", "Triiodothyronine (T3) Free [Mass/volume] in Serum or Plasma", "pg/mL",
-                    "pg/mL", 2.0, 4.4, 3.1, text="Free T3"),
-            "si": L("14928-6", "Triiodothyronine (T3) Free [Moles/volume] in Serum or Plasma", "pmol/L",
-                    "pmol/L", 3.1, 6.8, 4.7, text="游离三碘甲状腺原氨酸 FT3")},
-    "tt4": {"us": L("3026-2", "Thyroxine (T4) [Mass/volume] in Serum or Plasma", "ug/dL", "ug/dL",
-                    5.1, 14.1, 8.3, text="T4, total"),
-            "si": L("14921-1", "Thyroxine (T4) [Moles/volume] in Serum or Plasma", "nmol/L", "nmol/L",
-                    66, 181, 108, text="总甲状腺素 TT4")},
-    "tt3": {"us": L("3053-6", "Triiodothyronine (T3) [Mass/volume] in Serum or Plasma", "ng/dL", "ng/dL",
-                    80, 200, 118, text="T3, total"),
-            "si": L("14930-2", "Triiodothyronine (T3) [Moles/volume] in Serum or Plasma", "nmol/L", "nmol/L",
-                    1.3, 3.1, 1.8, text="总三碘甲状腺原氨酸 TT3")},
-    "pt": {"us": L("5902-2", "Prothrombin time (PT)", "s", "s", 9.4, 12.5, 11.4, text="PT"),
-           "si": L("5902-2", "Prothrombin time (PT)", "s", "s", 10.0, 13.0, 11.6, text="凝血酶原时间 PT")},
-    "inr": {"us": L("6301-6", "INR in Platelet poor plasma by Coagulation assay", "INR", "{INR}",
-                    0.85, 1.15, 1.02, text="INR"),
-            "si": L("6301-6", "INR in Platelet poor plasma by Coagulation assay", "INR", "{INR}",
-                    0.8, 1.2, 0.98, text="国际标准化比值 INR")},
-    "ca199": {"us": L("24108-3", "Cancer Ag 19-9 [Units/volume] in Serum or Plasma", "U/mL", "U/mL",
-                      None, 37, 186, text="CA 19-9"),
-              "si": L("24108-3", "Cancer Ag 19-9 [Units/volume] in Serum or Plasma", "U/mL", "U/mL",
-                      None, 37, 214, text="糖类抗原19-9 CA19-9")},
-}
-# Profile-independent tests
-_ANY = {
-    "afp": L("1834-1", "Alpha-1-Fetoprotein [Mass/volume] in Serum or Plasma", "ng/mL", "ng/mL",
-             None, 7.0, 3.1, text="AFP"),
-    "hgb_mmol": L("59260-0", "Hemoglobin [Moles/volume] in Blood", "mmol/L", "mmol/L", 8.1, 10.9, 8.6,
-                  text="Hemoglobin"),
-    "crcl_cg": L("35591-7", "Creatinine renal clearance predicted by Cockcroft-Gault formula", "mL/min",
-                 "mL/min", 60, None, 74, text="Ccr (Cockcroft-Gault)"),
-    "crcl": L("2164-2", "Creatinine renal clearance in 24 hour Urine and Serum or Plasma", "mL/min",
-              "mL/min", 80, 140, 86, text="Creatinine clearance, 24 h urine"),
-    "egfr": L("33914-3", "Glomerular filtration rate/1.73 sq M.predicted [Volume Rate/Area] in Serum or "
-              "Plasma by Creatinine-based formula (MDRD)", "mL/min/1.73m2", "mL/min/{1.73_m2}", 60, None, 95,
-              text="eGFR (MDRD)"),
-    "hbvdna_iu": L("42595-9", "Hepatitis B virus DNA [Units/volume] (viral load) in Serum or Plasma by NAA "
-                   "with probe detection", "IU/mL", "[IU]/mL", None, None, 20, range_text="<20",
-                   text="HBV DNA"),
-    "hbvdna_cp": L("29615-2", "Hepatitis B virus DNA [#/volume] (viral load) in Serum or Plasma by NAA "
-                   "with probe detection", "copies/mL", "{copies}/mL", None, None, 100, range_text="<100",
-                   text="HBV-DNA 定量"),
-    "hcvrna": L("11011-4", "Hepatitis C virus RNA [Units/volume] (viral load) in Serum or Plasma by NAA "
-                "with probe detection", "IU/mL", "[IU]/mL", None, None, 15, range_text="<15",
-                text="HCV RNA"),
-    "hcg": L("19080-1", "Choriogonadotropin [Units/volume] in Serum or Plasma", "IU/L", "[IU]/L",
-             None, None, 2.0, range_text="<5 (non-pregnant)", text="hCG, serum"),
-}
-for _k, _v in _ANY.items():
-    LAB[_k] = {"us": _v, "si": _v}
+LAB = _lab_catalogue()
 
 QUAL = {
     "hbsag": ("5196-1", "Hepatitis B virus surface Ag [Presence] in Serum", "HBsAg", "乙肝表面抗原 HBsAg"),

@@ -1,7 +1,7 @@
 """The expected statuses of the hand-designed cohort: an independent oracle.
 
 Nothing here is computed by the rules engine, and nothing may be: the statuses are designed by
-hand from shared/spec/criteria.md (this baseline, plus each story's `expect` in stories.py),
+hand from shared/spec/criteria.md (this baseline, plus each story's `expect` in stories.json),
 and tests/test_cohort.py checks the engine against them. Importing `eligibility` here, or
 filling `expect` from an engine run, would make that test compare the engine with itself.
 Standard library only, for the same reason and so the generator runs without the app.

@@ -43,11 +43,18 @@ final class SmartEndpoints {
     }
 
     /** GET /fhir/.well-known/smart-configuration (no token needed). */
-    static final class ConfigurationServlet extends HttpServlet {
-        private final SmartAuthService auth;
+    /** A servlet of the SMART endpoints: both answer from the one authorization service. */
+    abstract static class AuthServlet extends HttpServlet {
+        protected final transient SmartAuthService auth;
 
-        ConfigurationServlet(SmartAuthService auth) {
+        AuthServlet(SmartAuthService auth) {
             this.auth = auth;
+        }
+    }
+
+    static final class ConfigurationServlet extends AuthServlet {
+        ConfigurationServlet(SmartAuthService auth) {
+            super(auth);
         }
 
         @Override
@@ -64,11 +71,9 @@ final class SmartEndpoints {
     }
 
     /** POST /auth/token: client_credentials grant with a signed JWT client assertion. */
-    static final class TokenServlet extends HttpServlet {
-        private final SmartAuthService auth;
-
+    static final class TokenServlet extends AuthServlet {
         TokenServlet(SmartAuthService auth) {
-            this.auth = auth;
+            super(auth);
         }
 
         @Override
