@@ -5,21 +5,16 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.supervisor import free_port  # noqa: F401 (re-exported for the scripts)
+
 REPO = Path(__file__).resolve().parent.parent
 COHORT = REPO / "data" / "synthetic" / "bundles"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

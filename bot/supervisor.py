@@ -65,6 +65,8 @@ MODEL_INPUTS = (
     "data/rules.yml",
     "data/stories.yml",
 )
+# What `rasa train` and `rasa data validate` read (the rules, the examples of both languages).
+TRAINING_DATA = ("data/nlu", "data/nlu_zh", "data/rules.yml", "data/stories.yml")
 START_TIMEOUT = float(os.environ.get("PRESCREEN_START_TIMEOUT", "180"))
 # A part that exits is restarted, but not more than this many times in RESTART_WINDOW seconds.
 MAX_RESTARTS = 5
@@ -119,6 +121,12 @@ def model_fingerprint(root: Path = ROOT) -> str:
     return digest.hexdigest()[:16]
 
 
+def project_args(root: Path = ROOT) -> list[str]:
+    """The Rasa project as `rasa train` and `rasa data validate` take it (run in `root`)."""
+    data = [name for name in TRAINING_DATA if (root / name).exists()]
+    return ["--config", "config.yml", "--domain", "domain.yml", "--data", *data]
+
+
 def model_path(root: Path = ROOT) -> Path:
     return MODELS / f"prescreen-{model_fingerprint(root)}.tar.gz"
 
@@ -133,24 +141,9 @@ def ensure_model(log: Path | None = None, say=print) -> Path:
     with tempfile.TemporaryDirectory(dir=MODELS) as tmp:
         cmd = [
             str(rasa_python()),
-            "-m",
-            "rasa",
-            "train",
-            "--config",
-            "config.yml",
-            "--domain",
-            "domain.yml",
-            "--data",
-            "data/nlu",
-            "data/nlu_zh",
-            "data/rules.yml",
-            "--out",
-            tmp,
-            "--fixed-model-name",
-            "model",
+            *("-m", "rasa", "train", *project_args()),
+            *("--out", tmp, "--fixed-model-name", "model"),
         ]
-        if (ROOT / "data" / "stories.yml").is_file():
-            cmd.insert(cmd.index("--out"), "data/stories.yml")
         out = open(log, "ab") if log else subprocess.DEVNULL
         try:
             done = subprocess.run(cmd, cwd=ROOT, env=quiet_env(), stdout=out, stderr=subprocess.STDOUT)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import getpass
+import inspect
 import logging
 from datetime import date
 
@@ -57,12 +59,39 @@ def as_of_or_today(value: str | None) -> date:
 
 
 def add_command(
-    subparsers, name: str, func, *, help: str, description: str | None = None, source: bool = False
+    subparsers,
+    name: str,
+    func,
+    *,
+    help: str | None = None,
+    description: str | None = None,
+    source: bool = False,
 ) -> argparse.ArgumentParser:
-    """A subcommand with its help, `-v`, and (with `source`) the --fhir-base/--fhir-dir/--as-of block."""
+    """A subcommand with its help, `-v`, and (with `source`) the --fhir-base/--fhir-dir/--as-of block.
+    Without `help`, the command function's docstring says it: its first paragraph is the one-line
+    help, the rest the description."""
+    if help is None:
+        first, _, rest = inspect.cleandoc(func.__doc__ or name).partition("\n\n")
+        help, description = " ".join(first.split()), description or " ".join(rest.split()) or None
     parser = subparsers.add_parser(name, help=help, description=description or help[:1].upper() + help[1:])
     if source:
         add_source_options(parser)
     add_verbose(parser)
     parser.set_defaults(func=func)
     return parser
+
+
+def add_acting_user(parser: argparse.ArgumentParser) -> None:
+    """`--as USER`: who is acting, for the audit trail (commands that read or change the log)."""
+    parser.add_argument(
+        "--as", dest="as_user", metavar="USER", help="who is acting, for the audit trail (default: the login)"
+    )
+
+
+def acting_user(args: argparse.Namespace) -> str:
+    if getattr(args, "as_user", None):
+        return args.as_user
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (a container without a passwd entry)
+        return "unknown"

@@ -4,10 +4,9 @@ intake page holding a one-time code (never the patient id), stored for the runni
 from __future__ import annotations
 
 import argparse
-import getpass
 
 from common.errors import AppError, UsageError
-from common.options import add_command
+from common.options import acting_user, add_acting_user, add_command
 from fhir_ingest.records import is_valid_id
 
 DEFAULT_HOURS = 72.0
@@ -42,21 +41,21 @@ def record_invitation(patient: str, hours: float, lang: str, who: str) -> None:
 
 
 def cmd_invite(args: argparse.Namespace) -> int:
+    """print the URL of a patient's intake page (one-time code)
+
+    Prints the URL of the patient's intake page on the running assistant. The URL holds a one-time
+    code, never the patient id; opening it and agreeing starts a patient session. Invitations are
+    kept in $PRESCREEN_STATE_DIR/portal.sqlite3 (the same state directory as `prescreen serve`).
+    Behind a reverse proxy, set PRESCREEN_PUBLIC_URL to the address patients reach.
+    """
     url = invite_url(args.patient, args.hours, args.lang, args.port)
-    record_invitation(args.patient, args.hours, args.lang, args.as_user or getpass.getuser())
+    record_invitation(args.patient, args.hours, args.lang, acting_user(args))
     print(url)
     return 0
 
 
 def register(subparsers) -> None:
-    p = add_command(
-        subparsers, "invite", cmd_invite,
-        help="print the URL of a patient's intake page (one-time code)",
-        description="Prints the URL of the patient's intake page on the running assistant. The URL holds "
-        "a one-time code, never the patient id; opening it and agreeing starts a patient session. "
-        "Invitations are kept in $PRESCREEN_STATE_DIR/portal.sqlite3 (the same state directory as "
-        "`prescreen serve`). Behind a reverse proxy, set PRESCREEN_PUBLIC_URL to the address patients reach.",
-    )
+    p = add_command(subparsers, "invite", cmd_invite)
     p.add_argument("--patient", required=True, metavar="ID", help="the patient to screen")
     p.add_argument(
         "--hours",
@@ -66,4 +65,4 @@ def register(subparsers) -> None:
     )
     p.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the pages (default en)")
     p.add_argument("--port", type=int, default=None, help="the front's port (default 5005)")
-    p.add_argument("--as", dest="as_user", metavar="USER", help="who invites (for the audit trail)")
+    add_acting_user(p)

@@ -10,26 +10,16 @@ the queue, exporting it, and reading a patient's trail are themselves recorded i
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import os
 import sys
 from pathlib import Path
 
 from common.errors import AppError, UsageError
-from common.options import add_command, parse_date
+from common.options import acting_user, add_acting_user, add_command, parse_date
 from eligibility import load_trial
 from screening_log import Store, StoreError, enabled, queue
 from screening_log.db import describe
-
-
-def _user(args: argparse.Namespace) -> str:
-    if args.as_user:
-        return args.as_user
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
 
 
 def _store() -> Store:
@@ -42,30 +32,24 @@ def _store() -> Store:
 
 
 def register(subparsers) -> None:
-    q = add_command(
-        subparsers, "queue", cmd_queue,
-        help="the coordinator's queue: patients by state, from every channel",
-        description="Lists each patient's latest screening (chat, portal, batch) by state: potentially "
-        "eligible (awaiting the study team), needs information (what is missing and whom to ask), ruled "
-        "out (and why). Reads the screening log ($PRESCREEN_DB_URL, else SQLite in $PRESCREEN_STATE_DIR).",
-    )
+    q = add_command(subparsers, "queue", cmd_queue)
     q.add_argument("--since", metavar="DATE", help="screenings finished on or after DATE (YYYY-MM-DD)")
     q.add_argument("--until", metavar="DATE", help="screenings finished on or before DATE")
     q.add_argument("--csv", metavar="FILE", help="export as CSV to FILE ('-' for stdout)")
-    q.add_argument("--as", dest="as_user", metavar="USER", help="who is looking (for the audit trail)")
-
-    a = add_command(
-        subparsers, "audit", cmd_audit,
-        help="who looked at a patient's eligibility, and what they said",
-        description="Prints the audit trail of one patient: every screening, answer, correction, "
-        "invitation, export and write-back, with who (token subject and role), when and from which channel.",
-    )
+    add_acting_user(q)
+    a = add_command(subparsers, "audit", cmd_audit)
     a.add_argument("--patient", required=True, metavar="ID", help="the patient whose trail to show")
     a.add_argument("--json", action="store_true", help="one JSON object per event")
-    a.add_argument("--as", dest="as_user", metavar="USER", help="who is looking (for the audit trail)")
+    add_acting_user(a)
 
 
 def cmd_queue(args: argparse.Namespace) -> int:
+    """the coordinator's queue: patients by state, from every channel
+
+    Lists each patient's latest screening (chat, portal, batch) by state: potentially eligible
+    (awaiting the study team), needs information (what is missing and whom to ask), ruled out (and
+    why). Reads the screening log ($PRESCREEN_DB_URL, else SQLite in $PRESCREEN_STATE_DIR).
+    """
     since = parse_date(args.since, "--since") if args.since else None
     until = parse_date(args.until, "--until") if args.until else None
     if since and until and until < since:
@@ -78,7 +62,7 @@ def cmd_queue(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(queue.text(rows))
     period = {k: v for k, v in (("since", args.since), ("until", args.until)) if v}
-    queue.record_look(store, trial, rows, user=_user(args), channel="cli", period=period,
+    queue.record_look(store, trial, rows, user=acting_user(args), channel="cli", period=period,
                       export=bool(args.csv))
     return 0
 
@@ -99,9 +83,14 @@ def _export(data: str, where: str, patients: int) -> None:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
+    """who looked at a patient's eligibility, and what they said
+
+    Prints the audit trail of one patient: every screening, answer, correction, invitation,
+    export and write-back, with who (token subject and role), when and from which channel.
+    """
     store = _store()
     events = store.trail(args.patient)
-    user = _user(args)
+    user = acting_user(args)
     if not events:
         print(
             f"prescreen audit: nothing recorded for patient {args.patient} in {describe(store.db.url)}",

@@ -12,6 +12,13 @@ from common.options import add_command
 
 
 def cmd_token(args: argparse.Namespace) -> int:
+    """print a signed access token for the chat (development and tests), or revoke one
+
+    Prints an HS256 token signed with $PRESCREEN_TOKEN_SECRET (at least 32 characters; else the
+    key generated in $PRESCREEN_STATE_DIR). --revoke adds a token's id to the revocation list
+    ($PRESCREEN_REVOKED_TOKENS, else $PRESCREEN_STATE_DIR/revoked-tokens) that the chat checks on
+    every request.
+    """
     try:
         if args.revoke:
             print(f"revoked token id {revoke(args.revoke)}")
@@ -25,14 +32,7 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def register(subparsers) -> None:
-    p = add_command(
-        subparsers, "token", cmd_token,
-        help="print a signed access token for the chat (development and tests), or revoke one",
-        description="Prints an HS256 token signed with $PRESCREEN_TOKEN_SECRET (at least 32 characters; "
-        "else the key generated in $PRESCREEN_STATE_DIR). --revoke adds a token's id to the revocation "
-        "list ($PRESCREEN_REVOKED_TOKENS, else $PRESCREEN_STATE_DIR/revoked-tokens) that the chat checks "
-        "on every request.",
-    )
+    p = add_command(subparsers, "token", cmd_token)
     p.add_argument("--role", choices=ROLES, help="clinician or patient")
     p.add_argument("--user", metavar="NAME", help="the clinician's name (the token's subject)")
     p.add_argument("--patient", metavar="ID", help="the patient a patient token is bound to")

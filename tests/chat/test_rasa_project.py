@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.supervisor import ROOT, ensure_model, quiet_env, rasa_python
+from bot.supervisor import ROOT, ensure_model, project_args, quiet_env, rasa_python
 
 HERE = Path(__file__).parent / "rasa"
 NLU_HOLDOUT_MIN_ACCURACY = 0.85  # on phrasings the model never saw
@@ -34,19 +34,7 @@ def model() -> Path:
 
 
 def test_rasa_data_validate():
-    out = rasa(
-        "data",
-        "validate",
-        "--domain",
-        "domain.yml",
-        "--data",
-        "data/nlu",
-        "data/nlu_zh",
-        "data/rules.yml",
-        "--config",
-        "config.yml",
-        "--fail-on-warnings",
-    )
+    out = rasa("data", "validate", *project_args(), "--fail-on-warnings")
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ from pathlib import Path
 import requests
 
 from bot.access.tokens import issue, patient_subject
-from bot.supervisor import Stack
+from bot.supervisor import Stack, free_port  # noqa: F401 (the web tests import free_port from here)
 from web.store import PortalStore
 
 AS_OF = "2026-11-24"
@@ -37,12 +36,6 @@ CHROMIUM_ARGS = [
 ]
 SHOTS = REPO / "out" / "screenshots"  # looked at by people; /out/ is not committed
 AXE = Path(__file__).with_name("vendor") / "axe.min.js"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
