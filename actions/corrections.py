@@ -22,7 +22,7 @@ from actions.language import conversation_lang, criterion_label
 from actions.messages import say
 from actions.messages import text as say_table
 from actions.records import as_of
-from actions.render_lang import value_shown
+from actions.render import value_shown
 from actions.screening import (
     CLOSED,
     FOCUS,
