@@ -26,7 +26,7 @@ from actions.records import as_of
 from actions.vocab import vocab
 from common.wire import METADATA_KEY
 from eligibility import Report
-from screening_log import Reuse, StoredAnswer, StoreError, enabled, open_store, reusable
+from screening_log import Reuse, Store, StoredAnswer, StoreError, enabled, open_store, reusable
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,10 @@ class Who:
     role: str
     channel: str
     conversation: str
+
+    def stamp(self) -> dict[str, str]:
+        """Who gave an entry, as the store records it on answers and screenings."""
+        return {"by": self.role, "subject": self.subject, "channel": self.channel}
 
 
 def who(tracker: Tracker) -> Who | None:
@@ -77,16 +81,7 @@ def start(tracker: Tracker, screening: Any) -> Started:
         reuse = reusable(
             history, trial, as_of(), resources=screening.record.resources if screening.record else None
         )
-        store.start_screening(
-            trial=trial.id,
-            patient=screening.patient_id,
-            by=caller.role,
-            subject=caller.subject,
-            channel=caller.channel,
-            as_of=as_of().isoformat(),
-            conversation=caller.conversation,
-            reused=reuse.ids,
-        )
+        _open(store, caller, screening.patient_id, as_of().isoformat(), reused=reuse.ids)
     except StoreError as e:
         log.warning("screening log unavailable at start: %s", e)
         return Started(text=STORE_DOWN)
@@ -96,67 +91,63 @@ def start(tracker: Tracker, screening: Any) -> Started:
     return Started(text=text, events=events)
 
 
+def _open(store: Store, caller: Who, patient: str, day: str | None, reused: list[str] | None = None) -> str:
+    """Open a screening of `patient` in the log, in this conversation; its id."""
+    return store.start_screening(
+        trial=vocab().trial.id,
+        patient=patient,
+        as_of=day,
+        conversation=caller.conversation,
+        reused=reused,
+        **caller.stamp(),
+    )
+
+
 def saved(
     tracker: Tracker, screening: Any, qids: Iterable[str], kind: str = "answer", words: str | None = None
 ) -> None:
     """Store the screening's current answers to these questions, with the words that gave them:
     the latest message, or `words` (a confirmed rule-out: the words it restated, not the "yes")."""
-    caller = who(tracker)
-    if caller is None:
-        return
-    trial, v = vocab().trial, vocab()
+    entries = []
+    for qid in dict.fromkeys(qids):
+        a = next((x for x in screening.answers if x.question_id == qid), None)
+        if a is not None:
+            entries.append((qid, a.value, bool(a.override)))
     words = (words or str((tracker.latest_message or {}).get("text") or ""))[:500] or None
-    try:
-        store = open_store()
-        sid = store.open_screening(caller.conversation, screening.patient_id, trial.id)
-        for qid in dict.fromkeys(qids):
-            a = next((x for x in screening.answers if x.question_id == qid), None)
-            if a is None:
-                continue
-            store.add_answer(
-                trial=trial.id,
-                patient=screening.patient_id,
-                question_id=qid,
-                criterion=v.question(qid).criterion,
-                value=a.value,
-                by=caller.role,
-                subject=caller.subject,
-                channel=caller.channel,
-                words=words,
-                kind=kind,
-                override=bool(a.override),
-                screening_id=sid,
-            )
-    except StoreError as e:
-        log.warning("screening log unavailable, answer not stored: %s", e)
+    _append(tracker, screening, entries, kind=kind, words=words, lost="answer not stored")
 
 
 def withdrawn(tracker: Tracker, screening: Any, qids: Iterable[str]) -> None:
     """Store that these answers were cleared ('change my answer about TB' with no new value)."""
+    entries = [(qid, None, False) for qid in dict.fromkeys(qids) if qid in vocab().questions]
+    _append(tracker, screening, entries, kind="withdrawn", words=None, lost="withdrawal not stored")
+
+
+def _append(
+    tracker: Tracker,
+    screening: Any,
+    entries: list[tuple[str, Any, bool]],
+    *,
+    kind: str,
+    words: str | None,
+    lost: str,
+) -> None:
+    """Append (question id, value, override) entries of one kind to the conversation's screening."""
     caller = who(tracker)
     if caller is None:
         return
-    trial, v = vocab().trial, vocab()
+    v = vocab()
     try:
         store = open_store()
-        sid = store.open_screening(caller.conversation, screening.patient_id, trial.id)
-        for qid in dict.fromkeys(qids):
-            if qid not in v.questions:
-                continue
-            store.add_answer(
-                trial=trial.id,
-                patient=screening.patient_id,
-                question_id=qid,
-                criterion=v.question(qid).criterion,
-                value=None,
-                by=caller.role,
-                subject=caller.subject,
-                channel=caller.channel,
-                kind="withdrawn",
-                screening_id=sid,
-            )
+        sid = store.open_screening(caller.conversation, screening.patient_id, v.trial.id)
+        # the same on every entry: the patient, the screening, who said it in which words, the kind
+        common = {"trial": v.trial.id, "patient": screening.patient_id, "screening_id": sid}
+        common |= {"words": words, "kind": kind, **caller.stamp()}
+        for qid, value, override in entries:
+            criterion = v.question(qid).criterion
+            store.add_answer(question_id=qid, criterion=criterion, value=value, override=override, **common)
     except StoreError as e:
-        log.warning("screening log unavailable, withdrawal not stored: %s", e)
+        log.warning("screening log unavailable, %s: %s", lost, e)
 
 
 async def finished(tracker: Tracker, screening: Any, report: Report) -> str | None:
@@ -170,15 +161,7 @@ async def finished(tracker: Tracker, screening: Any, report: Report) -> str | No
         store = open_store()
         sid = store.open_screening(caller.conversation, screening.patient_id, trial.id)
         if sid is None:  # a conversation older than the log: open one now
-            sid = store.start_screening(
-                trial=trial.id,
-                patient=screening.patient_id,
-                by=caller.role,
-                subject=caller.subject,
-                channel=caller.channel,
-                as_of=report.as_of,
-                conversation=caller.conversation,
-            )
+            sid = _open(store, caller, screening.patient_id, report.as_of)
         from screening_log.queue import whom_to_ask
 
         store.finish_screening(sid, report.to_dict(), whom_to_ask(trial))

@@ -6,23 +6,21 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
-from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
 from actions import answer_log
+from actions.base import Chat, ChatAction
 from actions.common import (
     entity_values,
     latest_text,
     next_step,
-    screening_or_say,
 )
-from actions.language import conversation_lang, criterion_label
+from actions.language import criterion_label
 from actions.messages import say
 from actions.messages import text as say_table
 from actions.records import as_of
-from actions.render_lang import value_shown
+from actions.render import value_shown
 from actions.screening import (
     CLOSED,
     FOCUS,
@@ -49,21 +47,18 @@ def say_join(items: list[str], lang: str) -> str:
 CHECKLIST_WORDS = re.compile(r"病史清单|以上各项|那几项|清单")
 
 
-class ActionChangeAnswer(Action):
+class ActionChangeAnswer(ChatAction):
     """'change my answer about TB': forget that answer (and its follow-ups), take the new value
     if the message gives one, else ask the question again first."""
 
-    def name(self) -> str:
-        return "action_change_answer"
+    action_name = "action_change_answer"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        s = await screening_or_say(dispatcher, tracker)
+    async def act(self, chat: Chat) -> list[EventType]:
+        dispatcher, tracker, lang = chat.dispatcher, chat.tracker, chat.lang
+        s = await chat.screening()
         if s is None:
             return next_step(tracker, "wait")
         v, text = vocab(), latest_text(tracker)
-        lang = conversation_lang(tracker)
         roots = self.topics(tracker, s, text)
         if not roots and lang != "en":
             roots = self.topics_named(s, text)

@@ -23,11 +23,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
-from rasa_sdk.types import DomainDict
 
 from actions import answer_log, policy, render
+from actions.base import Chat, ChatAction
 from actions.common import REQUEST_WORDS, bot_text, latest_intent, patient_id_in
-from actions.language import conversation_lang
 from actions.messages import say, text
 from actions.page_payload import page_payload
 from actions.records import as_of, failure_text
@@ -94,10 +93,6 @@ class Turn:
     screening: Screening | None = None  # a new patient's screening started this turn
 
 
-def lang_of(tracker: Tracker) -> str:
-    return conversation_lang(tracker)
-
-
 def question_payload(slot: str, items: list[str]) -> dict[str, Any]:
     """Machine-readable side of a question (the web page and the tests use it)."""
     v = vocab()
@@ -135,17 +130,14 @@ def buttons_for(slot: str, lang: str) -> list[str]:
     return list(table["number"] if q is not None and q.type == "number" else table["yes_no"])
 
 
-class ValidateScreeningForm(FormValidationAction):
-    def name(self) -> str:
-        return "validate_screening_form"
+class ValidateScreeningForm(ChatAction, FormValidationAction):
+    action_name = "validate_screening_form"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        lang = lang_of(tracker)
+    async def act(self, chat: Chat) -> list[EventType]:
+        dispatcher, tracker, lang = chat.dispatcher, chat.tracker, chat.lang
         s = Screening.from_tracker(tracker)
-        if s is None or caller_of(tracker) is None:
-            dispatcher.utter_message(text=say("no_form", lang))
+        if s is None or chat.caller is None:
+            chat.say("no_form")
             return [SlotSet(REQUESTED, None)]
         try:
             await s.load()

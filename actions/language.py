@@ -22,6 +22,7 @@ import yaml
 from rasa_sdk import Tracker
 
 from actions.understand_zh.language import detect_language
+from actions.vocab import vocab
 from common.wire import METADATA_KEY
 
 SUPPORTED = ("en", "zh")
@@ -61,8 +62,10 @@ def question_text(qid: str, audience: str, lang: str) -> str | None:
 
 
 def question_why(qid: str, lang: str) -> str | None:
+    """Why the question is asked, in `lang`: questions.zh.yaml's, else questions.yaml's own."""
     if lang != "zh":
-        return None
+        q = vocab().questions.get(qid)
+        return q.why if q is not None else None
     return _zh_questions().get(qid, {}).get("why")
 
 

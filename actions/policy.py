@@ -80,7 +80,7 @@ def restate(f: Finding | dict[str, Any], lang: str) -> str:
     label = vocab().label(vocab().question(qid).criterion)
     if lang != "en":  # values and labels in the conversation's language (catalogue)
         from actions.language import criterion_label
-        from actions.render_lang import value_shown
+        from actions.render import value_shown
 
         shown, label = value_shown(qid, value, lang), criterion_label(vocab().question(qid).criterion, lang)
     return line.format(value=shown, label=label)
@@ -92,7 +92,7 @@ def noted(findings: list[Finding], lang: str) -> str:
 
     labels = text("answer_labels", lang)
     if lang != "en":  # values in the conversation's language (catalogue)
-        from actions.render_lang import value_shown
+        from actions.render import value_shown
 
         return "；".join(
             f"{labels.get(f.question_id, f.question_id)}：{value_shown(f.question_id, f.value, lang)}"

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
 from actions import answer_log, policy, render
+from actions.base import Chat, ChatAction
 from actions.common import (
     ID_AFTER,
     REQUEST_WORDS,
@@ -24,9 +24,8 @@ from actions.common import (
     latest_text,
     next_step,
     patient_id_in,
-    screening_or_say,
 )
-from actions.language import claimed, conversation_lang, sentences
+from actions.language import claimed, sentences
 from actions.messages import say
 from actions.page_payload import page_payload
 from actions.records import as_of, failure_text, loading_payload
@@ -45,35 +44,32 @@ from actions.understand import bare, extract
 from fhir_ingest.errors import IngestError, PatientNotFound
 
 
-class ActionStartScreening(Action):
+class ActionStartScreening(ChatAction):
     """A patient named (or "start over"): a fresh screening, the record loaded, two or three
     lines on what it settled, and whatever the opening message itself said about the patient
     recorded ("id 123, unresectable, never had IO"); then the form asks, or the screening ends."""
 
-    def name(self) -> str:
-        return "action_start_screening"
+    action_name = "action_start_screening"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        caller = caller_of(tracker)
+    async def act(self, chat: Chat) -> list[EventType]:
+        tracker, caller = chat.tracker, chat.caller
         # A screening starts in the invite's language when the channel passed one (a portal's
         # new session); else the conversation's.
-        lang = claimed(tracker) or conversation_lang(tracker)
+        lang = claimed(tracker) or chat.lang
         if caller is None:
-            dispatcher.utter_message(text=say("lines.no_caller", lang))
+            chat.dispatcher.utter_message(text=say("lines.no_caller", lang))
             return next_step(tracker, "wait")
         pid = self.patient_wanted(tracker)
         if caller.role == "patient":
             if pid and pid != caller.patient:
-                dispatcher.utter_message(text=say("lines.own_record_only", lang))
+                chat.dispatcher.utter_message(text=say("lines.own_record_only", lang))
                 return next_step(tracker, "wait")
             pid = caller.patient
         if not pid:
-            dispatcher.utter_message(text=say("which_patient", lang))
+            chat.dispatcher.utter_message(text=say("which_patient", lang))
             return next_step(tracker, "wait")
         opening = latest_text(tracker) if self.reads_opening else ""
-        started = await begin(dispatcher, pid, caller.role, lang, opening, tracker, self.reuse_stored)
+        started = await begin(chat.dispatcher, pid, caller.role, lang, opening, tracker, self.reuse_stored)
         if started is None:
             return next_step(tracker, "wait")
         s, events = started
@@ -144,45 +140,37 @@ async def begin(
 class ActionStartOver(ActionStartScreening):
     """Same patient, answers dropped (stored ones too: they stay in the history, unused here)."""
 
+    action_name = "action_start_over"
     reuse_stored = False
-
-    def name(self) -> str:
-        return "action_start_over"
-
     reads_opening = False
 
     def patient_wanted(self, tracker: Tracker) -> str | None:
         return tracker.get_slot("patient_id")
 
 
-class ActionFinishScreening(Action):
-    def name(self) -> str:
-        return "action_finish_screening"
+class ActionFinishScreening(ChatAction):
+    action_name = "action_finish_screening"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        return await finish(dispatcher, tracker, stopped=False)
+    async def act(self, chat: Chat) -> list[EventType]:
+        return await finish(chat, stopped=False)
 
 
-class ActionStop(Action):
-    def name(self) -> str:
-        return "action_stop"
+class ActionStop(ChatAction):
+    action_name = "action_stop"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def act(self, chat: Chat) -> list[EventType]:
         return [
-            *deactivate_if_active(tracker),
-            *await finish(dispatcher, tracker, stopped=True),
+            *deactivate_if_active(chat.tracker),
+            *await finish(chat, stopped=True),
             SlotSet(CLOSED, True),
         ]
 
 
-async def finish(dispatcher: CollectingDispatcher, tracker: Tracker, stopped: bool) -> list[EventType]:
+async def finish(chat: Chat, stopped: bool) -> list[EventType]:
     """The end of a screening: Verdict line, failures, unknowns, pending; slots verdict and
     screening_report (contract.md)."""
-    s = await screening_or_say(dispatcher, tracker)
+    dispatcher, tracker = chat.dispatcher, chat.tracker
+    s = await chat.screening()
     if s is None:
         return []
     report = s.report()
@@ -203,32 +191,28 @@ async def finish(dispatcher: CollectingDispatcher, tracker: Tracker, stopped: bo
     return [SlotSet(VERDICT, report.verdict), SlotSet(REPORT, report.to_dict())]
 
 
-class ActionGoOn(Action):
+class ActionGoOn(ChatAction):
     """'go on' after a rule-out (or after 'stop'): ask the remaining questions anyway."""
 
-    def name(self) -> str:
-        return "action_go_on"
+    action_name = "action_go_on"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        return await go_on(dispatcher, tracker)
+    async def act(self, chat: Chat) -> list[EventType]:
+        return await go_on(chat)
 
 
-async def go_on(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-    s = await screening_or_say(dispatcher, tracker)
+async def go_on(chat: Chat) -> list[EventType]:
+    s = await chat.screening()
     if s is None:
-        return next_step(tracker, "wait")
-    lang = s.lang
+        return next_step(chat.tracker, "wait")
     s.go_on = True
     report = s.report()
     plan = s.plan(report)
     if not plan:
-        dispatcher.utter_message(text=say("lines.nothing_left", lang))
-        return [SlotSet(GO_ON, True), *next_step(tracker, "finish")]
+        chat.say("lines.nothing_left")
+        return [SlotSet(GO_ON, True), *next_step(chat.tracker, "finish")]
     if report.verdict == "ineligible":
-        dispatcher.utter_message(text=say("lines.going_on", lang))
-    return [SlotSet(GO_ON, True), SlotSet(CLOSED, False), *next_step(tracker, "ask")]
+        chat.say("lines.going_on")
+    return [SlotSet(GO_ON, True), SlotSet(CLOSED, False), *next_step(chat.tracker, "ask")]
 
 
 def names_a_patient(tracker: Tracker, s: Screening | None) -> bool:
@@ -241,28 +225,25 @@ def names_a_patient(tracker: Tracker, s: Screening | None) -> bool:
     return bool(REQUEST_WORDS.search(text) or ID_AFTER.search(text))
 
 
-class ActionReplyOutsideForm(Action):
+class ActionReplyOutsideForm(ChatAction):
     """yes / no / a number with no question pending: after a rule-out, yes = go on, no = stop."""
 
-    def name(self) -> str:
-        return "action_reply_outside_form"
+    action_name = "action_reply_outside_form"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def act(self, chat: Chat) -> list[EventType]:
+        dispatcher, tracker, lang = chat.dispatcher, chat.tracker, chat.lang
         s = Screening.from_tracker(tracker)
         verdict = tracker.get_slot(VERDICT)
-        lang = conversation_lang(tracker)
         answer = bare(latest_text(tracker), lang) or {"affirm": "yes", "deny": "no"}.get(
             latest_intent(tracker) or ""
         )
         offered = s is not None and verdict == "ineligible" and not s.go_on and not tracker.get_slot(CLOSED)
         if answer is None and names_a_patient(tracker, s):
             # an opening the NLU took for an answer ("58 y/o man with ICC, id 123, can he go on?")
-            return await ActionStartScreening().run(dispatcher, tracker, domain)
+            return await ActionStartScreening().act(chat)
         if offered and answer in ("yes", "no"):
             if answer == "yes":
-                return await go_on(dispatcher, tracker)
+                return await go_on(chat)
             verdict_line = say(
                 "render.verdict_line", lang, verdict=say("render.verdict_words.ineligible", lang)
             )
@@ -279,20 +260,16 @@ class ActionReplyOutsideForm(Action):
         return next_step(tracker, "wait")
 
 
-class ActionScreenAnother(Action):
-    def name(self) -> str:
-        return "action_screen_another"
+class ActionScreenAnother(ChatAction):
+    action_name = "action_screen_another"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        caller = caller_of(tracker)
-        lang = conversation_lang(tracker)
-        events = deactivate_if_active(tracker) + fresh_screening_events(None, None)
-        if caller is not None and caller.role == "patient":
-            dispatcher.utter_message(text=say("lines.own_record_restart", lang))
+    async def act(self, chat: Chat) -> list[EventType]:
+        events = deactivate_if_active(chat.tracker) + fresh_screening_events(None, None)
+        if chat.caller is not None and chat.caller.role == "patient":
+            chat.say("lines.own_record_restart")
         else:
-            dispatcher.utter_message(
+            lang = chat.lang
+            chat.dispatcher.utter_message(
                 text=sentences(lang, say("lines.cleared", lang), say("lines.name_a_patient", lang))
             )
         return events

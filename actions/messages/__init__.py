@@ -39,6 +39,10 @@ def text(key: str, lang: str = DEFAULT) -> Any:
 
 
 def say(key: str, lang: str = DEFAULT, **kw: Any) -> str:
-    return (
-        " ".join(str(text(key, lang)).split()).format(**kw) if kw else " ".join(str(text(key, lang)).split())
-    )
+    """The text with its {fields} filled in, white space folded. An entry with plural forms
+    ({one: ..., other: ...}) is chosen by the count `n`."""
+    entry = text(key, lang)
+    if isinstance(entry, dict) and "other" in entry:
+        entry = entry["one" if kw.get("n") == 1 else "other"]
+    words = " ".join(str(entry).split())
+    return words.format(**kw) if kw else words

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from actions.understand_zh import quantities
 from actions.understand_zh.finding import Finding
 from actions.understand_zh.lexicon import LATIN, Entry, Lexicon, lexicon
 from actions.understand_zh.numbers import NUMBER, parse_number
 from actions.understand_zh.timewords import TimeSpan, find_times, within
 from eligibility.trial import load_trial
 
-LB_TO_KG = 0.45359237
 # Ward names of steroids -> the name the trial's prednisone equivalents use.
 STEROID_ALIASES = {"强的松": "泼尼松", "甲强龙": "甲泼尼龙", "美卓乐": "甲泼尼龙", "地米": "地塞米松"}
 RECENT = re.compile(r"最近|近期|近来|刚刚|刚才|前几天|这几天|前些天|这段时间|目前|现在|正在|当前")
@@ -66,17 +66,6 @@ SUBJECT = re.compile(r"^(?:我|他|她|患者|病人|本人|自己)?(?:也|都|�
 USED = re.compile(r"用过|打过|用了|打了|做过|接受过|治疗过")
 STOPPED = re.compile(r"停了|已停|停用|停药|已经停|已控制|控制住了|治好|已好|好了|痊愈|已愈")
 
-ECOG_RX = re.compile(
-    rf"(?:ecog|ps|体力状况|体力状态|体能状态|体力评分|体能评分|体力)\s*(?:评分|分级|评级|分)?\s*"
-    rf"(?:[:：为是=]|[，,]?\s*应该是|[，,]?\s*改成|[，,]?\s*其实是)?\s*"
-    rf"(?P<n>{NUMBER})(?!\s*(?:[-~～到至]|kg|公斤|斤|岁|年|个月|月))"
-)
-WEIGHT_RX = re.compile(rf"(?P<n>{NUMBER})\s*(?P<u>公斤|千克|kg|kgs|斤|磅|lbs|lb)(?![a-z])")
-WEIGHT_BARE_RX = re.compile(rf"体重\s*(?:大概|大约|约|是|为|有)?\s*[:：]?\s*(?P<n>{NUMBER})(?!\s*[岁年])")
-AGE_RX = re.compile(rf"(?<!虚岁)(?<!虚)(?P<n>{NUMBER})\s*(?:周岁|岁)")
-FULL_YEARS_RX = re.compile(rf"周岁\s*(?P<n>{NUMBER})")
-AGE_BARE_RX = re.compile(rf"(?:年龄|今年)\s*(?:是|为|有)?\s*[:：]?\s*(?P<n>{NUMBER})(?!\s*[年月天])")
-BORN_RX = re.compile(r"(?P<y>(?:19|20)\d{2})\s*年?\s*(?:出生|生人|生的|年生)")
 DOSE_RX = re.compile(rf"(?P<n>{NUMBER})\s*(?:mg|毫克)")
 
 
@@ -251,40 +240,14 @@ class _Reader:
         self.tb_follow_ups()
         return list(self.out.values())
 
-    # -- numbers: ECOG, weight, age ----------------------------------------------------------
+    # -- numbers: ECOG, weight, age (quantities.py) ------------------------------------------
     def numbers(self) -> None:
-        s = self.s
-        for m in ECOG_RX.finditer(s):
-            n = parse_number(m.group("n"))
-            if n is not None and float(n).is_integer() and 0 <= n <= 5:
-                self.add("ecog_score", int(n), m.start(), m.end(), False)
-        for m in WEIGHT_RX.finditer(s):
-            kg = self.kg(m.group("n"), m.group("u"))
-            if kg is not None:
-                self.add("weight_kg", kg, m.start(), m.end(), False)
-        for m in WEIGHT_BARE_RX.finditer(s):
-            kg = self.kg(m.group("n"), "kg")
-            if kg is not None:
-                self.add("weight_kg", kg, m.start(), m.end(), False)
-        for m in list(FULL_YEARS_RX.finditer(s)) + list(AGE_RX.finditer(s)) + list(AGE_BARE_RX.finditer(s)):
-            n = parse_number(m.group("n"))
-            if n is not None and float(n).is_integer() and 0 <= n <= 120:
-                self.add("age_years", int(n), m.start(), m.end(), False)
-        for m in BORN_RX.finditer(s):
-            years = self.as_of.year - int(m.group("y"))
-            if 0 <= years <= 120:
-                self.add("age_years", years, m.start(), m.end(), False)
+        for q in quantities.find(self.s, self.as_of, self.weight_range()):
+            self.add(q.question_id, q.value, q.start, q.end, False)
 
-    def kg(self, number: str, unit: str) -> float | None:
-        n = parse_number(number)
-        if n is None:
-            return None
-        kg = {"斤": 0.5, "磅": LB_TO_KG, "lb": LB_TO_KG, "lbs": LB_TO_KG}.get(unit, 1.0) * float(n)
-        kg = round(kg, 1)
+    def weight_range(self) -> tuple[float, float]:
         lo, hi = self.lex.questions["weight_kg"].get("range", [25, 250])
-        if not lo <= kg <= hi:
-            return None
-        return int(kg) if kg.is_integer() else kg
+        return lo, hi
 
     # -- clauses that name topics ----------------------------------------------------------
     def topics(self, a: int, b: int, mentions: list[Mention], after: int, command: bool = False) -> None:
@@ -489,7 +452,7 @@ class _Reader:
                 return False
             if qid == "weight_kg":
                 unit = re.search(r"公斤|千克|kg|斤|磅|lb", stripped)
-                kg = self.kg(n.group(0), unit.group(0) if unit else "kg")
+                kg = quantities.kg(n.group(0), unit.group(0) if unit else "kg", self.weight_range())
                 if kg is None:
                     return False
                 self.add(qid, kg, a, b, False)
