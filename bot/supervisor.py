@@ -85,6 +85,17 @@ class StackError(Exception):
     """The stack could not start (one line for stderr)."""
 
 
+def require_project(root: Path = ROOT) -> None:
+    """The chat runs from a checkout: Rasa's project files and its environment live there."""
+    files = ("config.yml", "domain.yml", "credentials.yml")
+    missing = [name for name in files if not (root / name).is_file()]
+    if missing or not rasa_python().exists():
+        what = ", ".join(missing) if missing else f"the Rasa environment {rasa_python()}"
+        raise StackError(
+            f"the chat runs from a source checkout (`make install` there); not found in {root}: {what}"
+        )
+
+
 def rasa_python() -> Path:
     return Path(os.environ.get("PRESCREEN_RASA_PYTHON") or ROOT / ".venv-rasa" / "bin" / "python")
 
@@ -136,6 +147,7 @@ def ensure_model(log: Path | None = None, say=print) -> Path:
     target = model_path()
     if target.is_file():
         return target
+    require_project()
     MODELS.mkdir(exist_ok=True)
     say(f"prescreen: training the chat model (once for this data, about 20 s) -> {target.name}")
     with tempfile.TemporaryDirectory(dir=MODELS) as tmp:
@@ -313,6 +325,7 @@ class Stack:
         self.parts.append(Part("redis", cmd, quiet_env(), None))
 
     def start(self, say=print) -> Stack:
+        require_project()
         try:
             ensure_state_dir()
             private_dir(self.cfg.log_dir)

@@ -61,3 +61,12 @@ def test_wheel_holds_the_runtime_data(wheel):
     ):
         assert needed in names, needed
     assert any(n.startswith("prescreen_data/nlu/") and n.endswith(".yml") for n in names)
+
+
+def test_the_chat_says_it_needs_a_checkout(tmp_path):
+    """From an installed wheel (no Rasa project beside it) `serve` stops with a clear reason."""
+    from bot.supervisor import StackError, require_project
+
+    require_project()  # this checkout has them
+    with pytest.raises(StackError, match=r"source checkout.*config\.yml, domain\.yml, credentials\.yml"):
+        require_project(tmp_path)

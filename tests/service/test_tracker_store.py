@@ -64,7 +64,8 @@ SCRIPT = textwrap.dedent("""
         await a.save(again)
         await a.save(again)
         got = await events(plain, "c1")
-        assert [e.get("text") for e in got if e["event"] == "user"] == ["hello", "second server", "third"], got
+        said = [e.get("text") for e in got if e["event"] == "user"]
+        assert said == ["hello", "second server", "third"], got
         # A new session: Rasa's rebuild holds only it; so does ours afterwards.
         s = await a.retrieve("c1")
         s.update(ActionExecuted("action_session_start"))
