@@ -22,12 +22,15 @@ from datetime import date
 from typing import Any
 
 from common.errors import AppError
-from fhir_ingest.errors import FhirAuthError, FhirUnreachable, IngestError
+from fhir_ingest.errors import FhirAuthError, FhirError, FhirUnreachable, IngestError
 
 from .outfile import ReportFile
 from .progress import Progress
 
 MAX_ERROR_CHARS = 300
+# What stands in a report line or on stderr for a FHIR server's OperationOutcome text, which can
+# hold names, MRNs and values: the status and the request say what failed, never the record.
+WITHHELD = "server diagnostics withheld"
 
 
 @dataclass
@@ -64,7 +67,12 @@ class RunResult:
 
 
 def one_line(e: BaseException) -> str:
-    text = str(e).strip().splitlines()[0] if str(e).strip() else ""
+    """The error of a report line: one line, and for a FHIR failure the status, the request
+    (query values elided) and our own reason, with the server's diagnostics withheld."""
+    shown = str(e)
+    if isinstance(e, FhirError) and e.outcome_text:
+        shown = shown.replace(e.outcome_text, WITHHELD)
+    text = shown.strip().splitlines()[0] if shown.strip() else ""
     text = text or type(e).__name__
     if not isinstance(e, IngestError | AppError):
         text = f"{type(e).__name__}: {text}"  # an unexpected failure: say what kind
@@ -88,8 +96,8 @@ def screen_one(source, patient_id: str, as_of: date) -> PatientOutcome:
         systemic = None
         if isinstance(e, (FhirUnreachable, FhirAuthError)):
             kind = "FHIR server unreachable" if e.status is None else f"FHIR server answered {e.status}"
-            detail = "; ".join(x for x in (e.outcome_text, e.reason) if x)
-            systemic = f"{kind}: {detail}" if detail else kind
+            # Our own reason ("connection refused"), never the server's diagnostics.
+            systemic = f"{kind}: {e.reason}" if e.reason else kind
         return PatientOutcome(patient_id, error_line(patient_id, one_line(e)), systemic=systemic)
     if report.get("patient") != f"Patient/{patient_id}":
         # A record without its Patient resource: keep the line findable by the id we asked.
