@@ -9,7 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.records import failure_text
+from actions.records import failure_message
 from actions.screening import REQUESTED, Screening, caller_of
 from fhir_ingest.errors import IngestError
 from fhir_ingest.records import is_valid_id
@@ -148,7 +148,7 @@ async def screening_or_say(
         s = await loaded_screening(tracker)
     except IngestError as e:
         patient = tracker.get_slot("patient_id")
-        dispatcher.utter_message(text=failure_text(e, patient, audience_of(tracker), lang))
+        dispatcher.utter_message(**failure_message(e, patient, audience_of(tracker), lang))
         return None
     if s is None:
         dispatcher.utter_message(text=sentences(lang, say(nothing, lang), say("lines.name_a_patient", lang)))

@@ -29,7 +29,7 @@ from actions.base import Chat, ChatAction
 from actions.common import REQUEST_WORDS, bot_text, latest_intent, patient_id_in
 from actions.messages import say, text
 from actions.page_payload import page_payload
-from actions.records import as_of, failure_text
+from actions.records import as_of, failure_message
 from actions.screening import (
     ASKED,
     CONFIRMING,
@@ -143,7 +143,7 @@ class ValidateScreeningForm(ChatAction, FormValidationAction):
             await s.load()
         except IngestError as e:
             # The HTTP status and a generic reason only, never the server's diagnostics.
-            dispatcher.utter_message(text=failure_text(e, s.patient_id, s.audience, lang))
+            dispatcher.utter_message(**failure_message(e, s.patient_id, s.audience, lang))
             return [SlotSet(REQUESTED, None)]
         turn = await self.take(dispatcher, s, tracker, lang)
         if turn.stepped_out or turn.done:

@@ -232,5 +232,17 @@ REPORTS = ReportMemo()
 
 def loading_payload(error: Exception, patient_id: str) -> dict[str, Any]:
     """The custom payload of a "record is loading" reply: the Rasa channel (bot/rasa_channel.py)
-    sees it and replays the request that started the screening on the user's next message."""
+    sees it, reverts the turn and replays its message on the user's next one."""
     return {"loading": True} if isinstance(error, RecordLoading) else {}
+
+
+def failure_message(
+    error: Exception, patient_id: str | None = None, audience: str = "clinician", lang: str = "en"
+) -> dict[str, Any]:
+    """Keyword arguments for dispatcher.utter_message: `failure_text`, and for a record still
+    loading the payload that has the channel replay the message once it is there."""
+    out: dict[str, Any] = {"text": failure_text(error, patient_id, audience, lang)}
+    payload = loading_payload(error, patient_id or "")
+    if payload:
+        out["json_message"] = payload
+    return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
+import os
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -129,7 +130,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
         worker = rescreen_worker(source, as_of, write_back=args.write_back, client=client)
         job = worker.job_for(state.candidates, ScreenJob(source, as_of))
         result = run(state.candidates, job, report_file,
-                     done=done, workers=args.workers, progress=progress)
+                     done=done, workers=args.workers, progress=progress, on_outcome=worker.observe)
+        log.info("screened in %s", "this process" if result.workers <= {os.getpid()}
+                  else f"{len(result.workers)} worker processes")
         progress.close()
     finally:
         report_file.close()

@@ -16,6 +16,7 @@ from pathlib import Path
 from eligibility import Trial, load_trial
 from screening_log import Store, StoreError, enabled, open_store, reusable
 from screening_log.queue import whom_to_ask
+from screening_log.store import StoredAnswer
 
 from .outfile import read_lines
 from .runner import PatientOutcome, ScreenJob, error_line, one_line, screen_one
@@ -44,37 +45,34 @@ class Rescreen:
     def __call__(self, patient_id: str) -> PatientOutcome:
         if self.store is None:
             return screen_one(self.source, patient_id, self.as_of)
-        from eligibility import screen
+        answers_of = self.store.answers
+        outcome, kept = screen_with_answers(self.source, answers_of, self.trial, patient_id, self.as_of)
+        if kept is not None and self.writer is not None:
+            with self._lock:
+                self.kept[patient_id] = kept
+        return outcome
 
-        try:
-            record = self.source.load(patient_id)
-            history = self.store.answers(patient_id, self.trial.id)
-            reuse = reusable(history, self.trial, self.as_of, resources=record.resources)
-            answers = reuse.answers()
-            result = screen(record.resources, self.as_of, answers, trial=self.trial)
-            report = result.to_dict()
-        except Exception:  # noqa: BLE001 - a patient is never lost: the record-only path, or its error line
-            return screen_one(self.source, patient_id, self.as_of)
-        if report.get("patient") != f"Patient/{patient_id}":
-            report["patient"] = f"Patient/{patient_id}"
+    def observe(self, outcome: PatientOutcome) -> None:
+        """What the run's outcomes tell the queue (`batch.runner.run` calls this in the main
+        process, whether the patient was screened in a thread or in a worker process)."""
         with self._lock:
-            self.screened.add(patient_id)
-            if reuse.used:
-                self.with_answers.add(patient_id)
-            if self.writer is not None:
-                self.kept[patient_id] = (result, answers)
-        return PatientOutcome(patient_id, report, issues=len(record.issues))
+            if outcome.logged:
+                self.screened.add(outcome.patient_id)
+            if outcome.with_answers:
+                self.with_answers.add(outcome.patient_id)
 
     def job_for(self, candidates: list[str], record_only: ScreenJob) -> Callable[[str], PatientOutcome]:
-        """This worker, or the record-only job when it would screen the same: no log, or (without
-        write-back) a folder where no candidate has a stored answer, which processes screen faster."""
+        """The job for `batch.runner.run`: without the log, the record-only job; over a folder
+        (processes screen faster), the record-only job when no candidate has a stored answer,
+        else `AnswersJob`, which worker processes run with their own connection to the log;
+        this worker (threads) on a server or with write-back (its reports stay in this process)."""
         if self.store is None:
             return record_only
         if self.writer is not None or not record_only.parallel:
             return self
         try:
             if any(self.store.answers(pid, self.trial.id) for pid in candidates):
-                return self
+                return AnswersJob(record_only.source, record_only.as_of, self.store.db.url, self.trial)
         except StoreError:
             return self
         self.screened.update(candidates)  # every report line feeds the queue (errors are skipped)
@@ -135,6 +133,56 @@ class Rescreen:
         return changed
 
 
+@dataclass(frozen=True)
+class AnswersJob(ScreenJob):
+    """Screen one patient with their stored answers, picklable: it carries the screening log's
+    URL, not a connection, and each worker process opens the log itself (`open_store` keeps one
+    per process)."""
+
+    store_url: str = ""
+    trial: Trial | None = None
+
+    def screen(self, source: object, patient_id: str) -> PatientOutcome:
+        trial = self.trial or load_trial()
+        try:
+            answers_of = open_store(self.store_url).answers
+        except StoreError:  # the log unreachable from this process: the record alone
+            return screen_one(source, patient_id, self.as_of)
+        return screen_with_answers(source, answers_of, trial, patient_id, self.as_of)[0]
+
+
+def screen_with_answers(
+    source: object,
+    answers_of: Callable[[str, str], list[StoredAnswer]],
+    trial: Trial,
+    patient_id: str,
+    as_of: date,
+) -> tuple[PatientOutcome, tuple | None]:
+    """One patient screened from the record and their fresh stored answers; and (Report, answers)
+    for write-back. A patient is never lost: on any failure, the record-only path (or its error line)."""
+    from eligibility import screen
+
+    try:
+        record = source.load(patient_id)
+        reuse = reusable(answers_of(patient_id, trial.id), trial, as_of, resources=record.resources)
+        answers = reuse.answers()
+        result = screen(record.resources, as_of, answers, trial=trial)
+        report = result.to_dict()
+    except Exception:  # noqa: BLE001 - the record-only path says what failed, as a plain batch does
+        return screen_one(source, patient_id, as_of), None
+    if report.get("patient") != f"Patient/{patient_id}":
+        report["patient"] = f"Patient/{patient_id}"
+    outcome = PatientOutcome(
+        patient_id,
+        report,
+        issues=len(record.issues),
+        deceased=bool(result.deceased),
+        logged=True,
+        with_answers=bool(reuse.used),
+    )
+    return outcome, (result, answers)
+
+
 def rescreen_worker(source: object, as_of: date, write_back: bool = False, client: object = None) -> Rescreen:
     """The batch worker: with the screening log on, stored answers in and the queue fed; with
     `write_back`, each screening written to the FHIR server (ResearchSubject, Provenance)."""
@@ -170,7 +218,7 @@ def say_changes(changed: list[tuple[str, str, str]], with_answers: int, say: Cal
         say(f"  {pid}: {words.get(was, was)} -> {words.get(now, now)}")
 
 
-__all__ = ["Rescreen", "error_line", "one_line", "rescreen_worker", "say_changes"]
+__all__ = ["AnswersJob", "Rescreen", "error_line", "one_line", "rescreen_worker", "say_changes"]
 
 
 def touched_since(client, since: str, types: list[str]) -> set[str]:

@@ -12,6 +12,7 @@ and counted apart, as "deceased".
 
 from __future__ import annotations
 
+import os
 import queue
 import signal
 import threading
@@ -22,12 +23,15 @@ from datetime import date
 from typing import Any
 
 from common.errors import AppError
-from fhir_ingest.errors import FhirAuthError, FhirUnreachable, IngestError
+from fhir_ingest.errors import FhirAuthError, FhirError, FhirUnreachable, IngestError
 
 from .outfile import ReportFile
 from .progress import Progress
 
 MAX_ERROR_CHARS = 300
+# What stands in a report line or on stderr for a FHIR server's OperationOutcome text, which can
+# hold names, MRNs and values: the status and the request say what failed, never the record.
+WITHHELD = "server diagnostics withheld"
 
 
 @dataclass
@@ -41,6 +45,11 @@ class PatientOutcome:
     # wrong, without the request path (it names the patient).
     systemic: str | None = None
     deceased: bool = False
+    # With the screening log (batch/rescreen.py): screened from the record and the stored
+    # answers (its line feeds the queue), and whether any stored answer was used.
+    logged: bool = False
+    with_answers: bool = False
+    worker: int = field(default_factory=os.getpid)  # the process that screened it
 
     @property
     def tally(self) -> str:
@@ -57,6 +66,7 @@ class RunResult:
     issues: int = 0
     interrupted: bool = False
     aborted: str | None = None  # why the run gave up (a one-line error), if it did
+    workers: set[int] = field(default_factory=set)  # the processes that screened (pids)
 
     @property
     def complete(self) -> bool:
@@ -64,7 +74,12 @@ class RunResult:
 
 
 def one_line(e: BaseException) -> str:
-    text = str(e).strip().splitlines()[0] if str(e).strip() else ""
+    """The error of a report line: one line, and for a FHIR failure the status, the request
+    (query values elided) and our own reason, with the server's diagnostics withheld."""
+    shown = str(e)
+    if isinstance(e, FhirError) and e.outcome_text:
+        shown = shown.replace(e.outcome_text, WITHHELD)
+    text = shown.strip().splitlines()[0] if shown.strip() else ""
     text = text or type(e).__name__
     if not isinstance(e, IngestError | AppError):
         text = f"{type(e).__name__}: {text}"  # an unexpected failure: say what kind
@@ -88,8 +103,8 @@ def screen_one(source, patient_id: str, as_of: date) -> PatientOutcome:
         systemic = None
         if isinstance(e, (FhirUnreachable, FhirAuthError)):
             kind = "FHIR server unreachable" if e.status is None else f"FHIR server answered {e.status}"
-            detail = "; ".join(x for x in (e.outcome_text, e.reason) if x)
-            systemic = f"{kind}: {detail}" if detail else kind
+            # Our own reason ("connection refused"), never the server's diagnostics.
+            systemic = f"{kind}: {e.reason}" if e.reason else kind
         return PatientOutcome(patient_id, error_line(patient_id, one_line(e)), systemic=systemic)
     if report.get("patient") != f"Patient/{patient_id}":
         # A record without its Patient resource: keep the line findable by the id we asked.
@@ -106,7 +121,11 @@ class ScreenJob:
     as_of: date
 
     def __call__(self, patient_id: str) -> PatientOutcome:
-        return screen_one(self.source, patient_id, self.as_of)
+        return self.screen(self.source, patient_id)
+
+    def screen(self, source: Any, patient_id: str) -> PatientOutcome:
+        """One patient from `source` (in a worker process: that process's own open copy)."""
+        return screen_one(source, patient_id, self.as_of)
 
     @property
     def parallel(self) -> bool:
@@ -124,7 +143,7 @@ def _screen_chunk(job: ScreenJob, patient_ids: list[str]) -> list[PatientOutcome
     # connection stays open across chunks).
     key = str(getattr(job.source, "path", id(job.source)))
     source = _SOURCES.setdefault(key, job.source)
-    return [screen_one(source, pid, job.as_of) for pid in patient_ids]
+    return [job.screen(source, pid) for pid in patient_ids]
 
 
 def _ignore_signals() -> None:
@@ -163,8 +182,10 @@ def run(
     workers: int = 4,
     progress: Progress | None = None,
     max_systemic_failures: int | None = None,
+    on_outcome: Callable[[PatientOutcome], None] | None = None,
 ) -> RunResult:
-    """Screen every id not in `done`, writing each report as it arrives."""
+    """Screen every id not in `done`, writing each report as it arrives; `on_outcome` sees each
+    outcome in the main process after its line is written (whichever pool screened it)."""
     todo = [pid for pid in dict.fromkeys(patient_ids) if pid not in done]
     result = RunResult(total=len(todo) + len(done), already_done=len(done))
     for verdict in done.values():
@@ -173,7 +194,7 @@ def run(
         return result
     workers = max(1, min(workers, len(todo)))
     if isinstance(work, ScreenJob) and work.parallel and workers > 1:
-        return _run_processes(todo, work, out, result, workers, progress)
+        return _run_processes(todo, work, out, result, workers, progress, on_outcome)
     limit = max_systemic_failures or max(10, 2 * workers)
     tasks: queue.SimpleQueue[str | None] = queue.SimpleQueue()
     for pid in todo:
@@ -221,7 +242,7 @@ def run(
             if outcome is None:
                 running -= 1
                 continue
-            _record(outcome, out, result, progress)
+            _record(outcome, out, result, progress, on_outcome)
             systemic_in_a_row = systemic_in_a_row + 1 if outcome.systemic else 0
             if outcome.systemic and systemic_in_a_row >= limit and result.aborted is None:
                 # The server is down or refuses us: do not turn the rest of the night into errors.
@@ -230,8 +251,17 @@ def run(
     return result
 
 
-def _record(outcome: PatientOutcome, out: ReportFile, result: RunResult, progress: Progress | None) -> None:
+def _record(
+    outcome: PatientOutcome,
+    out: ReportFile,
+    result: RunResult,
+    progress: Progress | None,
+    on_outcome: Callable[[PatientOutcome], None] | None = None,
+) -> None:
     out.write(outcome.line)
+    if on_outcome is not None:
+        on_outcome(outcome)
+    result.workers.add(outcome.worker)
     result.written += 1
     result.issues += outcome.issues
     result.counts[outcome.tally] = result.counts.get(outcome.tally, 0) + 1
@@ -246,6 +276,7 @@ def _run_processes(
     result: RunResult,
     processes: int,
     progress: Progress | None,
+    on_outcome: Callable[[PatientOutcome], None] | None = None,
 ) -> RunResult:
     """Screen `todo` in a pool of processes, a few patients per task (fewer round trips),
     at most two tasks per process in flight (bounded memory, prompt stops)."""
@@ -290,5 +321,5 @@ def _run_processes(
                 except Exception as e:  # noqa: BLE001 - a dead worker must not lose its patients
                     outcomes = [PatientOutcome(pid, error_line(pid, one_line(e))) for pid in ids]
                 for outcome in outcomes:
-                    _record(outcome, out, result, progress)
+                    _record(outcome, out, result, progress, on_outcome)
     return result

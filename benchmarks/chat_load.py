@@ -192,6 +192,7 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("PRESCREEN_STATE_DIR", tempfile.mkdtemp(prefix="prescreen-bench-state-"))
     results: dict[tuple[str, int], LoadResult] = {}
     memory: dict[str, dict[str, float]] = {}
+    per_conversation: dict[str, dict[str, float]] = {}  # kB of RSS growth per conversation
 
     with tempfile.TemporaryDirectory(prefix="bare-rasa-") as tmp:
         bare = BareRasa(Path(tmp))
@@ -199,10 +200,13 @@ def main(argv: list[str] | None = None) -> None:
         bare.start()
         try:
             bare.send("warm", "hello")
+            before = rss_mb(bare.proc.pid)
             for n in levels:
                 results[("bare rasa", n)] = run_load(bare.send, n, args.turns, lambda i: "hello", BARE_SCRIPT)
                 print(results[("bare rasa", n)].line("bare rasa", n), flush=True)
             memory["bare rasa"] = {"rasa": rss_mb(bare.proc.pid)}
+            grown = memory["bare rasa"]["rasa"] - before
+            per_conversation["bare rasa"] = {"rasa": grown * 1024 / sum(levels)}
         finally:
             bare.stop()
 
@@ -216,6 +220,7 @@ def main(argv: list[str] | None = None) -> None:
         try:
             send = our_sender(stack)
             send("warm", "pre-screen patient icc-001")
+            before = {p.name: rss_mb(p.proc.pid) for p in stack.parts if p.proc}
             for n in levels:
                 res = run_load(
                     send,
@@ -227,6 +232,9 @@ def main(argv: list[str] | None = None) -> None:
                 results[(name, n)] = res
                 print(res.line(name, n), flush=True)
             memory[name] = {p.name: rss_mb(p.proc.pid) for p in stack.parts if p.proc}
+            per_conversation[name] = {
+                k: (v - before[k]) * 1024 / sum(levels) for k, v in memory[name].items() if k in before
+            }
         finally:
             stack.stop()
 
@@ -242,6 +250,10 @@ def main(argv: list[str] | None = None) -> None:
                 )
     print("\nmemory per process (RSS after the load, MB):")
     for name, parts in memory.items():
+        print(f"  {name:<14} " + ", ".join(f"{k} {v:.0f}" for k, v in parts.items()))
+    print("\nmemory per conversation (RSS growth over the load / conversations opened, kB;")
+    print("idle conversations leave memory after PRESCREEN_CONVERSATION_IDLE_SECONDS):")
+    for name, parts in per_conversation.items():
         print(f"  {name:<14} " + ", ".join(f"{k} {v:.0f}" for k, v in parts.items()))
 
 

@@ -9,20 +9,26 @@ answers, one entry a message, `recipient_id` the token's subject.
 Hardening (issue 11): messages over MAX_MESSAGE_CHARS and bodies over Sanic's REQUEST_MAX_SIZE
 (set by the supervisor) are refused; every response carries `Cache-Control: no-store`; Rasa's
 root page no longer names its version; a turn that produced no reply at all (the action server
-down) is a 503 with a plain reason, not `200 []`; after a "record is loading" reply the next
-message of that conversation replays the request that started the screening.
+down) is a 503 with a plain reason, not `200 []`.
+
+A slow record (actions/records.py `RecordLoading`): whichever message needed it (the first of a
+screening, "yes" to switching patients, an answer when a stale record is refreshed) gets the
+"record is loading" reply at once, and its turn is undone (`_undo_turn`): slots and form back
+as they were before that message, so a question it answered is still the one pending. The
+user's next message replays it (`pending_text`); the message and its loading reply stay in the
+tracker store, so whichever Rasa server gets the next message sees them.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
-from rasa.shared.core.events import UserUtteranceReverted
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -37,7 +43,6 @@ NO_REPLY = (
     "Please send your message again in a few seconds."
 )
 PENDING_SECONDS = 600.0  # how long a "record is loading" request waits for the user's nudge
-PENDING_MAX = 10_000
 
 
 def precompile_action_validation() -> None:
@@ -117,26 +122,33 @@ class WholeMessageCollector(CollectingOutputChannel):
             await self._persist_message(out)
 
 
-class PendingLoads:
-    """Conversations whose last turn answered "the record is loading": the text that started
-    it, replayed on the next message. In memory, bounded, expiring (the balancer keeps a
-    conversation on one Rasa server)."""
+def pending_text(events: list[Any], now: float | None = None, ttl: float = PENDING_SECONDS) -> str | None:
+    """The message to replay: the latest user message, when its turn answered "the record is
+    loading" less than `ttl` ago (or got no reply at all, a 503, after a turn that did). A turn
+    that answered without "loading" ends the wait."""
+    now = time.time() if now is None else now
+    latest: str | None = None
+    loading_at: float | None = None
+    replied = False  # in the turn being read (from its end back to its user message)
+    for event in reversed(events):
+        if _loading_event(event):
+            loading_at = event.timestamp if loading_at is None else loading_at
+        elif isinstance(event, BotUttered):
+            replied = True
+        elif isinstance(event, UserUttered):
+            latest = event.text if latest is None else latest
+            if loading_at is not None:
+                break  # this turn waits for its record
+            if replied:
+                return None  # this turn stood: nothing waits
+    if latest and loading_at is not None and now - loading_at < ttl:
+        return latest
+    return None
 
-    def __init__(self, ttl: float = PENDING_SECONDS, size: int = PENDING_MAX) -> None:
-        self.ttl, self.size = ttl, size
-        self._items: OrderedDict[str, tuple[float, str]] = OrderedDict()
 
-    def put(self, key: str, text: str) -> None:
-        self._items[key] = (time.monotonic(), text)
-        self._items.move_to_end(key)
-        while len(self._items) > self.size:
-            self._items.popitem(last=False)
-
-    def take(self, key: str) -> str | None:
-        hit = self._items.pop(key, None)
-        if hit and time.monotonic() - hit[0] < self.ttl:
-            return hit[1]
-        return None
+def _loading_event(event: Any) -> bool:
+    custom = (event.data or {}).get("custom") if isinstance(event, BotUttered) else None
+    return isinstance(custom, dict) and bool(custom.get("loading"))
 
 
 def _error(status: int, text: str, **headers: str) -> HTTPResponse:
@@ -150,8 +162,22 @@ def bearer_claims(header: str | None) -> Claims:
     return verify(token.strip())
 
 
-def _is_loading(messages: list[dict[str, Any]]) -> bool:
-    return any(isinstance(m.get("custom"), dict) and m["custom"].get("loading") for m in messages)
+def _loading_message(m: dict[str, Any]) -> bool:
+    return isinstance(m.get("custom"), dict) and bool(m["custom"].get("loading"))
+
+
+async def _before(agent: Any, key: str) -> tuple[str | None, State]:
+    """The message waiting for its record, and the state before this turn, read from the
+    tracker store (shared by the Rasa servers; ours keeps current conversations in memory, so
+    this costs one indexed query)."""
+    try:
+        tracker = await agent.tracker_store.retrieve(key)
+    except Exception as e:  # the turn itself reports a store that is down
+        logger.warning("could not read the conversation: %s", type(e).__name__)
+        return None, ({}, None)
+    if tracker is None:
+        return None, _state(None)
+    return pending_text(list(tracker.events)), _state(tracker)
 
 
 async def _no_store(request: Request, resp: HTTPResponse) -> HTTPResponse | None:
@@ -170,23 +196,42 @@ def _harden_app() -> None:
             app.ctx.prescreen_hardened = True
 
 
-async def _revert_turn(agent: Any, key: str) -> None:
-    """Undo a turn that failed half-way (Rasa's own UserUtteranceReverted): the tracker is as
-    before the message, so sending it again works once the action server is back, instead of
-    a conversation wedged on a half-run action."""
+State = tuple[dict[str, Any], str | None]
+
+
+def _state(tracker: Any) -> State:
+    """What a turn may change that the next turn reads: the slots and the active form."""
+    if tracker is None:
+        return {}, None
+    return {name: slot.value for name, slot in tracker.slots.items()}, tracker.active_loop_name
+
+
+async def _undo_turn(agent: Any, key: str, before: State) -> None:
+    """Put the conversation back as it was before a turn that failed half-way (the action
+    server down) or waits for a record: its slots and form as before, and listening, so the
+    same message sent (or replayed) again works. Events that restore, not Rasa's
+    UserUtteranceReverted: inside a form Rasa folds earlier turns away, and a revert there
+    would undo the whole screening."""
+    slots, loop = before
     try:
         async with agent.lock_store.lock(key):
             tracker = await agent.processor.get_tracker(key)
-            tracker.update(UserUtteranceReverted())
+            events: list[Any] = []
+            if tracker.active_loop_name != loop:
+                events.append(ActiveLoop(loop))
+            for name, slot in tracker.slots.items():
+                old = slots.get(name, slot.initial_value)
+                if slot.value != old:
+                    events.append(SlotSet(name, old))
+            events.append(ActionExecuted(ACTION_LISTEN_NAME))
+            for event in events:
+                tracker.update(event)
             await agent.processor.save_tracker(tracker)
-    except Exception as e:  # the 503 goes out anyway
-        logger.warning("could not revert the failed turn: %s", type(e).__name__)
+    except Exception as e:  # the reply goes out anyway
+        logger.warning("could not undo the turn: %s", type(e).__name__)
 
 
 class PrescreenInput(InputChannel):
-    def __init__(self) -> None:
-        self.pending = PendingLoads()
-
     @classmethod
     def name(cls) -> str:
         return "prescreen"
@@ -244,16 +289,23 @@ class PrescreenInput(InputChannel):
             if len(text) > MAX_MESSAGE_CHARS:
                 return _error(413, f"'message' is longer than {MAX_MESSAGE_CHARS} characters")
             key = conversation_key(claims)
-            # After "the record is loading", whatever the user sends is the nudge to go on:
-            # no question was pending, so it is not an answer to anything.
-            text = self.pending.take(key) or text
+            agent = request.app.ctx.agent
+            # After "the record is loading", whatever the user sends is the nudge to go on (the
+            # reply asked for "any message"): the message that needed the record runs again,
+            # on the conversation as it was before it; the nudge itself is not read as an answer.
+            pending, before = await _before(agent, key)
+            text = pending or text
             messages = await turn(claims, text, requested_language(body, claims), requested_channel(body))
             if not messages:
-                logger.warning("a turn produced no reply (action server down?); turn reverted")
-                await _revert_turn(request.app.ctx.agent, key)
+                logger.warning("a turn produced no reply (action server down?); turn undone")
+                await _undo_turn(agent, key, before)
                 return _error(503, NO_REPLY, **{"Retry-After": "5"})
-            if _is_loading(messages):
-                self.pending.put(key, text)
+            loading = [m for m in messages if _loading_message(m)]
+            if loading:
+                # Undo the turn: what it said past "loading" (a question re-asked on the old
+                # state) no longer holds, so only the loading reply goes out.
+                await _undo_turn(agent, key, before)
+                messages = loading
             return response.json(messages)
 
         return hook

@@ -286,7 +286,7 @@ def test_batch_since_rescreens_touched_patients_and_writes_back(
 def test_a_folder_batch_without_stored_answers_screens_in_processes_and_feeds_the_queue(sqlite_store):
     from datetime import date as day
 
-    from batch.rescreen import Rescreen
+    from batch.rescreen import AnswersJob, Rescreen
     from batch.runner import ScreenJob
     from fhir_ingest.sources import DirSource
 
@@ -306,4 +306,5 @@ def test_a_folder_batch_without_stored_answers_screens_in_processes_and_feeds_th
         channel="chat",
     )
     again = Rescreen(source, day(2026, 11, 24), sqlite_store)
-    assert again.job_for(["icc-001", "icc-002"], record_only) is again  # stored answers go in
+    job = again.job_for(["icc-001", "icc-002"], record_only)  # stored answers go in, in processes
+    assert isinstance(job, AnswersJob) and job.parallel and job.store_url == sqlite_store.db.url
