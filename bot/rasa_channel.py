@@ -34,6 +34,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.access.tokens import Claims, InvalidToken, conversation_key, verify
+from bot.tracker_store import conversations_in_memory
 from common.wire import METADATA_KEY, requested_channel, requested_language
 
 logger = logging.getLogger(__name__)
@@ -266,7 +267,7 @@ class PrescreenInput(InputChannel):
 
         @hook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+            return response.json({"status": "ok", "conversations_in_memory": conversations_in_memory()})
 
         @hook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:

@@ -16,8 +16,8 @@ This store:
 - keeps a small pool of SQLite connections (WAL mode, synchronous=NORMAL: a killed process loses
   nothing committed, and commits do not wait for a disk flush).
 
-Idle conversations leave memory after IDLE_SECONDS (the database keeps them), and at most
-MAX_CACHED stay.
+Idle conversations leave memory after IDLE_SECONDS ($PRESCREEN_CONVERSATION_IDLE_SECONDS; the
+database keeps them), and at most MAX_CACHED stay.
 
 Configured by the endpoints file that bot/stores.py generates (its `type`).
 """
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -38,7 +39,9 @@ from rasa.shared.core.events import SessionStarted
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 logger = logging.getLogger(__name__)
-IDLE_SECONDS = 900.0
+# How long an idle conversation stays in memory (the database keeps it for ever).
+IDLE_ENV = "PRESCREEN_CONVERSATION_IDLE_SECONDS"
+IDLE_SECONDS = float(os.environ.get(IDLE_ENV) or 900)
 MAX_CACHED = 2000
 SESSION_STARTED = SessionStarted.type_name
 SQLITE_POOL = 4  # Rasa calls the store from its event loop: a few connections are plenty
@@ -55,6 +58,7 @@ class Cached:
 class CachedSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        LIVE.append(self)
         self._cache: OrderedDict[str, Cached] = OrderedDict()
         self._guard = threading.Lock()
         if self.engine.dialect.name == "sqlite":
@@ -151,7 +155,17 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             self._cache.move_to_end(sender_id)
 
     def cached_conversations(self) -> int:
-        return len(self._cache)
+        with self._guard:
+            self._expire(time.monotonic())
+            return len(self._cache)
+
+
+LIVE: list[CachedSQLTrackerStore] = []  # the stores of this process, for the channel's health
+
+
+def conversations_in_memory() -> int | None:
+    """Conversations held in memory by this Rasa process (None: not our store)."""
+    return sum(store.cached_conversations() for store in LIVE) if LIVE else None
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
