@@ -15,14 +15,22 @@ LEAK = "Patient Wenbin Li MRN ZS20260037 bilirubin 31.2 umol/L"
 SECRETS = ("Wenbin", "ZS20260037", "31.2")
 
 
-def test_error_line_has_the_status_not_the_diagnostics(fhir_base, fhir_token, tmp_path):
+def through_proxy(fhir_base, fhir_token, tmp_path, patients, status, path_regex, *args):
+    """`prescreen batch` over `patients` with HAPI behind the fault proxy answering `status`, with
+    the leaking OperationOutcome, for requests matching `path_regex`."""
     ids = tmp_path / "ids.txt"
-    ids.write_text("icc-001\nicc-002\n")
+    ids.write_text("".join(f"{p}\n" for p in patients))
     out = tmp_path / "r.jsonl"
     with FaultProxy(fhir_base) as proxy:
-        proxy.inject("503", times=1000, path_regex=r"/Observation\?patient=icc-002(&|$)", text=LEAK)
+        proxy.inject(status, times=1000, path_regex=path_regex, text=LEAK)
         done = batch("--fhir-base", proxy.base_url, "--as-of", AS_OF, "--out", str(out), "--patients",
-                     str(ids), "--retries", "0", "--no-progress", token=fhir_token)
+                     str(ids), "--no-progress", *args, token=fhir_token)
+    return done, out
+
+
+def test_error_line_has_the_status_not_the_diagnostics(fhir_base, fhir_token, tmp_path):
+    done, out = through_proxy(fhir_base, fhir_token, tmp_path, ["icc-001", "icc-002"], "503",
+                              r"/Observation\?patient=icc-002(&|$)", "--retries", "0")
     assert done.returncode == 0, done.stderr
     lines = by_patient(read_jsonl(out))
     bad = lines["Patient/icc-002"]
@@ -35,13 +43,9 @@ def test_error_line_has_the_status_not_the_diagnostics(fhir_base, fhir_token, tm
 
 
 def test_a_refusing_server_stops_the_run_without_its_diagnostics(fhir_base, fhir_token, tmp_path):
-    ids = tmp_path / "ids.txt"
-    ids.write_text("".join(f"icc-{i:03d}\n" for i in range(1, 16)))
-    out = tmp_path / "r.jsonl"
-    with FaultProxy(fhir_base) as proxy:
-        proxy.inject("401", times=1000, path_regex=r"/Patient/", text=LEAK)
-        done = batch("--fhir-base", proxy.base_url, "--as-of", AS_OF, "--out", str(out), "--patients",
-                     str(ids), "--workers", "1", "--no-progress", token=fhir_token)
+    patients = [f"icc-{i:03d}" for i in range(1, 16)]
+    done, out = through_proxy(fhir_base, fhir_token, tmp_path, patients, "401", r"/Patient/",
+                              "--workers", "1")
     assert done.returncode == 1, done.stderr
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("prescreen: error: stopped:") and "401" in last

@@ -6,10 +6,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from svc import clinician, say, texts
+from svc import clinician, proxied_config, running, say, texts
 
 from bot.access.tokens import issue
-from bot.supervisor import Stack, StackConfig, free_port
 from tests.support.fault_proxy import FaultProxy
 
 LEAK = "Patient Wenbin Li MRN ZS20260037 bilirubin 31.2 umol/L"
@@ -18,25 +17,11 @@ LEAK = "Patient Wenbin Li MRN ZS20260037 bilirubin 31.2 umol/L"
 @pytest.fixture(scope="module")
 def faulty(service_state, fhir_base, fhir_token):
     with FaultProxy(fhir_base) as proxy:
-        cfg = StackConfig(
-            fhir_base=proxy.base_url,
-            as_of="2026-11-24",
-            rasa_port=free_port(),
-            action_port=free_port(),
-            log_dir=service_state / "logs-fhir",
-            extra_env={
-                "PRESCREEN_STATE_DIR": str(service_state),
-                "PRESCREEN_FHIR_TOKEN": fhir_token,
-                "PRESCREEN_RECORD_WAIT_SECONDS": "2",
-                "PRESCREEN_FHIR_RETRIES": "0",
-            },
+        cfg = proxied_config(
+            proxy.base_url, fhir_token, service_state, "logs-fhir", PRESCREEN_RECORD_WAIT_SECONDS="2"
         )
-        stack = Stack(cfg)
-        stack.start(say=lambda m: None)
-        try:
+        with running(cfg) as stack:
             yield stack, proxy
-        finally:
-            stack.stop()
 
 
 def test_operation_outcome_text_never_reaches_users_or_logs(faulty, service_state):

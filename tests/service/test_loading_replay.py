@@ -10,9 +10,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from svc import AS_OF, clinician, say, texts
+from svc import clinician, proxied_config, running, say, texts
 
-from bot.supervisor import Stack, StackConfig, free_port
+from bot.supervisor import Stack
 from tests.support.fault_proxy import FaultProxy
 
 WAIT = 2  # PRESCREEN_RECORD_WAIT_SECONDS: a load longer than this answers "loading"
@@ -23,27 +23,17 @@ SLOW = 7  # the injected delay of one record's Patient read
 @pytest.fixture(scope="module")
 def slow(service_state, fhir_base, fhir_token):
     with FaultProxy(fhir_base) as proxy:
-        cfg = StackConfig(
-            fhir_base=proxy.base_url,
-            as_of=AS_OF,
-            rasa_port=free_port(),
-            action_port=free_port(),
-            replicas=2,
-            log_dir=service_state / "logs-loading",
-            extra_env={
-                "PRESCREEN_STATE_DIR": str(service_state),
-                "PRESCREEN_FHIR_TOKEN": fhir_token,
-                "PRESCREEN_RECORD_WAIT_SECONDS": str(WAIT),
-                "PRESCREEN_RECORD_CACHE_SECONDS": str(STALE),
-                "PRESCREEN_FHIR_RETRIES": "0",
-            },
+        cfg = proxied_config(
+            proxy.base_url,
+            fhir_token,
+            service_state,
+            "logs-loading",
+            PRESCREEN_RECORD_WAIT_SECONDS=str(WAIT),
+            PRESCREEN_RECORD_CACHE_SECONDS=str(STALE),
         )
-        stack = Stack(cfg)
-        stack.start(say=lambda m: None)
-        try:
+        cfg.replicas = 2
+        with running(cfg) as stack:
             yield stack, proxy
-        finally:
-            stack.stop()
 
 
 def hooks(stack: Stack) -> tuple[str, str]:

@@ -3,10 +3,9 @@ validation of action server answers: valid ones pass, invalid ones raise as befo
 
 from __future__ import annotations
 
-import subprocess
 import textwrap
 
-from bot.supervisor import ROOT, quiet_env, rasa_python
+from svc import in_rasa
 
 SCRIPT = textwrap.dedent("""
     import jsonschema, time
@@ -28,15 +27,7 @@ SCRIPT = textwrap.dedent("""
 
 
 def test_action_answers_are_still_validated():
-    out = subprocess.run(
-        [str(rasa_python()), "-c", SCRIPT],
-        cwd=ROOT,
-        env=quiet_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-2000:]
+    in_rasa(SCRIPT)
 
 
 EQUIVALENCE = textwrap.dedent("""
@@ -90,16 +81,7 @@ EQUIVALENCE = textwrap.dedent("""
 def test_the_fast_check_decides_exactly_as_rasas_schema():
     """Rasa's events, valid and mutated field by field: the per-event check and jsonschema over
     the whole schema agree on every one."""
-    out = subprocess.run(
-        [str(rasa_python()), "-c", EQUIVALENCE],
-        cwd=ROOT,
-        env=quiet_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert out.returncode == 0 and "ok" in out.stdout, (out.stdout[-500:], out.stderr[-3000:])
-    print(out.stdout.strip())
+    print(in_rasa(EQUIVALENCE).strip())
 
 
 PENDING = textwrap.dedent("""
@@ -129,12 +111,4 @@ PENDING = textwrap.dedent("""
 
 
 def test_the_message_waiting_for_its_record_is_read_from_the_events():
-    out = subprocess.run(
-        [str(rasa_python()), "-c", PENDING],
-        cwd=ROOT,
-        env=quiet_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-2000:]
+    in_rasa(PENDING)

@@ -4,10 +4,9 @@ insert must be what Rasa's own SQLTrackerStore would read back, also when anothe
 
 from __future__ import annotations
 
-import subprocess
 import textwrap
 
-from bot.supervisor import ROOT, quiet_env, rasa_python
+from svc import in_rasa
 
 SCRIPT = textwrap.dedent("""
     import asyncio, sys
@@ -81,12 +80,4 @@ SCRIPT = textwrap.dedent("""
 
 
 def test_memory_and_one_insert_read_back_as_rasa_reads(tmp_path):
-    out = subprocess.run(
-        [str(rasa_python()), "-c", SCRIPT, str(tmp_path / "trackers.db")],
-        cwd=ROOT,
-        env=quiet_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert out.returncode == 0 and out.stdout.strip().endswith("ok"), (out.stdout[-800:], out.stderr[-3000:])
+    in_rasa(SCRIPT, str(tmp_path / "trackers.db"))
