@@ -81,6 +81,10 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             session.query(sa.func.max(self.SQLEvent.id)).filter(self.SQLEvent.sender_id == sender_id).scalar()
         )
 
+    def _session_count(self, session: Any, sender_id: str) -> int:
+        """Events of the current session in the database, counted as Rasa counts them."""
+        return self._event_query(session, sender_id, fetch_events_from_all_sessions=False).count()
+
     def _expire(self, now: float) -> None:
         while self._cache:
             key, entry = next(iter(self._cache.items()))
@@ -121,16 +125,18 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                 hit = self._cache.get(sender_id)
                 known = hit.count if hit is not None and hit.last_id == last_id else None
             if known is None:  # Rasa's own count of the current session's stored events
-                known = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).count()
+                known = self._session_count(session, sender_id)
             rows = [self._row(sender_id, event) for event in list(tracker.events)[known:]]
+            stored = known + len(rows)
             if rows:
                 session.execute(self.SQLEvent.__table__.insert(), rows)
                 last_id = self._last_id(session, sender_id)
+                if any(row["type_name"] == SESSION_STARTED for row in rows):
+                    # A new session: Rasa reads back only the current session, which is shorter
+                    # than this tracker when it still holds an old one; ask, as Rasa would count.
+                    stored = self._session_count(session, sender_id)
             session.commit()
-        # A new session: the database's current session is now shorter than this tracker (which
-        # still holds the old one); the next retrieve rebuilds it as Rasa does.
-        new_session = any(row["type_name"] == SESSION_STARTED for row in rows)
-        if known + len(rows) == len(tracker.events) and not new_session:
+        if stored == len(tracker.events):
             self._remember(sender_id, tracker, last_id, len(tracker.events))
         else:
             with self._guard:

@@ -4,6 +4,7 @@ goes on exactly where it was. A real stack: Rasa, the action server, the SQLite 
 
 from __future__ import annotations
 
+import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -26,9 +27,8 @@ def rss_kb(pid: int) -> int:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    state = tmp_path_factory.mktemp("memory-state")
-    cfg = folder_config(state)
+def stack(service_state):
+    cfg = folder_config(service_state)
     cfg.extra_env["PRESCREEN_CONVERSATION_IDLE_SECONDS"] = str(IDLE)
     s = Stack(cfg)
     s.start(say=lambda m: None)
@@ -48,17 +48,24 @@ def test_idle_conversations_leave_memory_and_go_on_where_they_were(stack):
     assert "icc-001" in asked and "?" in asked, asked
 
     before = rss_kb(rasa.proc.pid)
-    tokens = [clinician(f"dr-{i}") for i in range(MANY)]
+    run = secrets.token_hex(4)  # new conversations, whatever the state directory holds
+    tokens = [clinician(f"dr-{run}-{i}") for i in range(MANY)]
+
+    def talk(token: str) -> list[int]:
+        # Two messages: a conversation is kept from its second message on (after its first, the
+        # tracker holds events of before the session start that Rasa's rebuild leaves out).
+        return [say(stack.webhook, token, text).status_code for text in ("hello", "help")]
+
     started = time.monotonic()
     with ThreadPoolExecutor(4) as pool:
-        replies = list(pool.map(lambda t: say(stack.webhook, t, "hello"), tokens))
-    assert all(r.status_code == 200 for r in replies)
+        codes = [c for pair in pool.map(talk, tokens) for c in pair]
+    assert set(codes) == {200}, codes
     took = time.monotonic() - started
     held = in_memory(stack)
     grown = rss_kb(rasa.proc.pid) - before
     print(f"{MANY} conversations in {took:.1f} s: {held} in memory, Rasa RSS +{grown} kB")
-    if took < IDLE / 2:  # none could have expired yet: every one is held
-        assert held >= MANY, held
+    # None can have expired when the load took less than the idle time; else the latest are held.
+    assert held >= (MANY if took < IDLE / 2 else 1), held
 
     time.sleep(IDLE + 1)
     assert in_memory(stack) == 0, "idle conversations are still held in memory"
