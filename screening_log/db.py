@@ -68,7 +68,6 @@ class Database:
             self.path = None
         else:
             raise StoreError(f"{DB_URL_ENV} must be sqlite:///PATH or postgresql://..., got {describe(url)}")
-        self._lock = threading.Lock()
         self._local = threading.local()
 
     def _sqlite(self) -> sqlite3.Connection:

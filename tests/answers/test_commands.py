@@ -69,14 +69,16 @@ def answer(store: Store, patient: str, qid: str, value, by: str = "clinician", d
     )
 
 
-def batch(env, tmp_path, name: str, *patients: str) -> subprocess.CompletedProcess:
+def batch(
+    env, tmp_path, name: str, *patients: str, source: tuple[str, ...] = ("--fhir-dir", str(COHORT)), extra=()
+) -> subprocess.CompletedProcess:
+    """`prescreen batch` over `patients` (the cohort folder unless `source` says otherwise)."""
     ids = tmp_path / f"{name}.txt"
     ids.write_text("\n".join(patients) + "\n")
     done = run(
         env,
         "batch",
-        "--fhir-dir",
-        str(COHORT),
+        *source,
         "--as-of",
         "2026-11-24",
         "--patients",
@@ -84,6 +86,7 @@ def batch(env, tmp_path, name: str, *patients: str) -> subprocess.CompletedProce
         "--out",
         str(tmp_path / f"{name}.jsonl"),
         "--no-progress",
+        *extra,
     )
     assert done.returncode == 0, done.stderr
     return done
@@ -231,27 +234,9 @@ def test_batch_since_rescreens_touched_patients_and_writes_back(
 ):
     put, session = own_patients
     env = dict(env, PRESCREEN_FHIR_TOKEN=fhir_token)
-    ids = tmp_path / "ids.txt"
-    ids.write_text("answers-since-1\nanswers-since-2\n")
-
     def run_batch(name: str, *extra: str) -> subprocess.CompletedProcess:
-        done = run(
-            env,
-            "batch",
-            "--fhir-base",
-            fhir_base,
-            "--as-of",
-            "2026-11-24",
-            "--patients",
-            str(ids),
-            "--out",
-            str(tmp_path / f"{name}.jsonl"),
-            "--no-progress",
-            "--write-back",
-            *extra,
-        )
-        assert done.returncode == 0, done.stderr
-        return done
+        return batch(env, tmp_path, name, "answers-since-1", "answers-since-2",
+                     source=("--fhir-base", fhir_base), extra=("--write-back", *extra))
 
     run_batch("first")
     time.sleep(1.5)  # the first run's own writes (and the patients' creation) stay before `since`

@@ -21,6 +21,7 @@ from actions.vocab import CHECKLIST, vocab
 from bot.access.tokens import issue, patient_subject
 from eligibility import Answer, screen
 from fhir_ingest.sources import DirSource
+from tests.support.rasa_api import tracker_slots
 
 REPO = Path(__file__).resolve().parents[2]
 COHORT = REPO / "data" / "synthetic" / "bundles"
@@ -155,14 +156,7 @@ class Conversation:
 
     # --- what Rasa holds ---------------------------------------------------------------------
     def slots(self) -> dict[str, Any]:
-        r = requests.get(
-            # conversations are keyed by role and subject (bot/access/tokens.py conversation_key)
-            f"{self.rasa_url}/conversations/{self.role}:{self.sub}/tracker",
-            params={"token": self.api_token},
-            timeout=30,
-        )
-        assert r.status_code == 200, r.text
-        return r.json()["slots"]
+        return tracker_slots(self.rasa_url, f"{self.role}:{self.sub}", self.api_token)
 
     def dump(self) -> str:
         return "\n".join(self.transcript[-12:])

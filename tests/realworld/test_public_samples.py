@@ -24,21 +24,22 @@ JONAH = "45a69bf0-7116-4f9f-a1d9-29700439b4a4"  # Synthea: died 2008-01-08
 MCODE_PATIENT = "mCODEPatientExample01"  # mCODE: non-small cell lung cancer, ECOG 0
 
 
-@pytest.fixture(scope="module")
-def synthea(tmp_path_factory) -> DirSource:
+def copied(tmp_path_factory, samples: Path) -> DirSource:
     # A copy: the folder index is written beside the files, never into the repository.
-    folder = tmp_path_factory.mktemp("synthea")
-    for f in SYNTHEA.glob("*.json"):
+    folder = tmp_path_factory.mktemp(samples.name)
+    for f in samples.glob("*.json"):
         (folder / f.name).write_bytes(f.read_bytes())
     return DirSource(folder)
+
+
+@pytest.fixture(scope="module")
+def synthea(tmp_path_factory) -> DirSource:
+    return copied(tmp_path_factory, SYNTHEA)
 
 
 @pytest.fixture(scope="module")
 def mcode(tmp_path_factory) -> DirSource:
-    folder = tmp_path_factory.mktemp("mcode")
-    for f in MCODE.glob("*.json"):
-        (folder / f.name).write_bytes(f.read_bytes())
-    return DirSource(folder)
+    return copied(tmp_path_factory, MCODE)
 
 
 def statuses(source: DirSource, pid: str, as_of: str) -> dict[str, str]:

@@ -17,10 +17,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import requests
-
 from bot.access.tokens import issue, patient_subject
 from bot.supervisor import Stack, free_port  # noqa: F401 (the web tests import free_port from here)
+from tests.support.rasa_api import tracker_slots
 from web.store import PortalStore
 
 AS_OF = "2026-11-24"
@@ -76,15 +75,8 @@ class Web:
         return patient_subject(patient, self.secret)
 
     def slots(self, sender: str) -> dict:
-        """What Rasa holds for a conversation (its HTTP API, enabled for tests only)."""
-        r = requests.get(
-            # Conversations are keyed role:subject (bot/access/tokens.conversation_key).
-            f"{self.stack.rasa_url}/conversations/patient:{sender}/tracker",
-            params={"token": self.api_token},
-            timeout=30,
-        )
-        assert r.status_code == 200, r.text
-        return r.json()["slots"]
+        """What Rasa holds for a patient's conversation."""
+        return tracker_slots(self.stack.rasa_url, f"patient:{sender}", self.api_token)
 
     def restart_front(self) -> None:
         """Stop the front (SIGTERM) and start it again on the same port and state."""
