@@ -27,6 +27,7 @@ from rasa_sdk.forms import FormValidationAction
 from actions import answer_log, policy, render
 from actions.base import Chat, ChatAction
 from actions.common import REQUEST_WORDS, bot_text, latest_intent, patient_id_in
+from actions.language import criterion_label
 from actions.messages import say, text
 from actions.page_payload import page_payload
 from actions.records import as_of, failure_message
@@ -289,10 +290,10 @@ class ValidateScreeningForm(ChatAction, FormValidationAction):
                 self.give_up(s, requested, members, events, said, lang)
                 misses.pop(requested, None)
             else:
-                understood = [
-                    f"{vocab().label(vocab().question(f.question_id).criterion)} already settled"
-                    for f in taken.skipped
-                ]
+                # One line a criterion (ascites and encephalopathy both settle Child-Pugh), in
+                # the conversation's language.
+                settled = dict.fromkeys(vocab().question(f.question_id).criterion for f in taken.skipped)
+                understood = [say("already_settled", lang, label=criterion_label(c, lang)) for c in settled]
                 extra = say("understood_prefix", lang, items="; ".join(understood)) if understood else ""
                 said.append(say("not_understood_pending", lang, understood=extra))
         events.append(SlotSet(MISSES, misses))

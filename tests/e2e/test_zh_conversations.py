@@ -172,6 +172,19 @@ def test_checklist_answered_at_once_in_chinese(checklist_conversation):
     assert all(recorded.get(i) == "no" for i in items), recorded
 
 
+def test_facts_the_record_settled_are_named_once_and_in_chinese(chat_stack):
+    """Ascites and encephalopathy told while the tumour question is pending: the record already
+    settles Child-Pugh for icc-001, and the reply says so once, in Chinese."""
+    c = talk_zh(chat_stack, "zh-dr-settled")
+    c.screen("icc-001", "请预筛患者 icc-001")
+    assert c.current["question"] == "tumour_checklist", c.dump()
+    said = " ".join(m.get("text", "") for m in c.send("没有腹水，也没有肝性脑病"))
+    understood = said[said.index("我理解的是") : said.index("）")]
+    assert understood.count("已确定") == 1, said
+    words = re.sub(r"icc-\d+|Child-Pugh|RECIST|[A-Z]{2,}\w*", "", said)
+    assert not re.search(r"[A-Za-z]{3,}", words), said
+
+
 def test_why_keeps_the_question_and_answers_in_chinese(chat_stack):
     c = talk_zh(chat_stack, "zh-dr-wu")
     c.screen("icc-007", "请预筛患者 icc-007")
